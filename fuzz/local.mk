@@ -1,0 +1,1 @@
+## fuzz: rules to come

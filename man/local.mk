@@ -1,0 +1,1 @@
+## man: rules to come

@@ -1,0 +1,215 @@
+#include "config.h"
+#include "approval.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+
+#include "conv.h"
+#include "qr.h"
+#include "wipe.h"
+
+#define MSG_INTRO "To sign in, approve this login with your TMDb account in a browser:"
+#define MSG_PROMPT "Press Enter once you have approved it: "
+#define MSG_NOT_YET "Not approved yet. Approve it in the browser first, then press Enter."
+#define MAX_URL 2048
+
+/* The callback header is the server's text: accept it only as a plain http(s) URL. */
+static bool clean_url(const char *u, bool allow_http)
+{
+	size_t n = strlen(u);
+	if (n == 0 || n > MAX_URL)
+		return false;
+	if (strncmp(u, "https://", 8) != 0 && !(allow_http && strncmp(u, "http://", 7) == 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+char *approval_url(struct http_client *http, const struct tmdb_options *o,
+		   const struct tmdb_token *token, bool *used_header)
+{
+	char *redirect = NULL, *url;
+	const char *base = token->callback;
+	size_t n;
+
+	*used_header = base != NULL && clean_url(base, o->allow_http);
+	if (o->redirect_to != NULL) {
+		redirect = http_escape(http, o->redirect_to);
+		if (redirect == NULL)
+			return NULL;
+	}
+	n = (*used_header ? strlen(base) : strlen(o->approve_url) + TMDB_TOKEN_LEN) +
+	    (redirect ? strlen(redirect) + sizeof("?redirect_to=") : 0) + 1;
+	url = malloc(n);
+	if (url != NULL) {
+		if (*used_header)
+			snprintf(url, n, "%s", base);
+		else
+			snprintf(url, n, "%s%s", o->approve_url, token->request_token);
+		if (redirect != NULL) {
+			size_t len = strlen(url);
+			snprintf(url + len, n - len, "%credirect_to=%s", strchr(url, '?') ? '&' : '?', redirect);
+		}
+	}
+	free(redirect);
+	return url;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The approval deadline on the monotonic clock: approval_timeout from now, and never past
+ * the token's expires_at (converted once from the wall clock). */
+static long deadline_ms(struct txn *t, const struct tmdb_token *token)
+{
+	long deadline = now_ms() + t->opts.approval_timeout * 1000L;
+	time_t left = token->expires_at - time(NULL);
+	if (left <= 0) {
+		/* the server's clock and ours disagree: do not refuse every login for it */
+		pam_syslog(t->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
+	} else if (now_ms() + (long)left * 1000L < deadline) {
+		deadline = now_ms() + (long)left * 1000L;
+	}
+	return deadline;
+}
+
+static char *url_message(const char *url, char **qr, bool want_qr)
+{
+	size_t n = sizeof(MSG_INTRO) + strlen(url) + 2;
+	char *msg = malloc(n);
+	if (msg == NULL)
+		return NULL;
+	/* the URL alone on its own line, never the first (ssh prefixes that one) */
+	snprintf(msg, n, MSG_INTRO "\n%s", url);
+	*qr = want_qr ? qr_render(url) : NULL;
+	return msg;
+}
+
+static int try_session(struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
+{
+	return tmdb_new_session(api, token->request_token, session_id);
+}
+
+static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
+		      const char *msg, const char *qr, long deadline, char **session_id)
+{
+	int rc = PAM_MAXTRIES;
+	for (long round = 0; round < t->opts.max_prompts; round++) {
+		struct conv_round r = { 0 };
+		char *reply = NULL;
+		if (round == 0) {
+			conv_add(&r, PAM_TEXT_INFO, msg);
+			if (qr != NULL)
+				conv_add(&r, PAM_TEXT_INFO, qr);
+		} else if (!(t->flags & PAM_SILENT)) {
+			conv_add(&r, PAM_ERROR_MSG, MSG_NOT_YET);
+		}
+		conv_add(&r, PAM_PROMPT_ECHO_ON, MSG_PROMPT);
+		rc = conv_send(t->pamh, &r, &reply);
+		wipe_free_str(reply); /* what was typed does not matter: only the server decides */
+		if (rc != PAM_SUCCESS)
+			return rc;
+		if (now_ms() >= deadline) {
+			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			return PAM_AUTH_ERR;
+		}
+		rc = try_session(api, token, session_id);
+		if (rc != PAM_AUTH_ERR)
+			break; /* approved, or an error that another Enter will not fix */
+		rc = PAM_MAXTRIES;
+	}
+	if (rc == PAM_MAXTRIES)
+		pam_syslog(t->pamh, LOG_NOTICE, "not approved after max_prompts=%ld", t->opts.max_prompts);
+	return rc;
+}
+
+static void sleep_until(long when)
+{
+	long ms = when - now_ms();
+	struct timespec ts;
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
+		    const char *msg, const char *qr, long deadline, char **session_id)
+{
+	struct conv_round r = { 0 };
+	int rc;
+	conv_add(&r, PAM_TEXT_INFO, msg);
+	if (qr != NULL)
+		conv_add(&r, PAM_TEXT_INFO, qr);
+	rc = conv_send(t->pamh, &r, NULL);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	/* first try at once: a user who approves quickly (or a host that approves for them)
+	 * should not wait a poll interval */
+	for (;;) {
+		long next;
+		rc = try_session(api, token, session_id);
+		if (rc != PAM_AUTH_ERR)
+			return rc;
+		next = now_ms() + t->opts.poll_interval * 1000L;
+		if (next >= deadline) {
+			sleep_until(deadline);
+			rc = try_session(api, token, session_id);
+			if (rc == PAM_AUTH_ERR)
+				pam_syslog(t->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
+			return rc;
+		}
+		sleep_until(next);
+	}
+}
+
+int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
+{
+	bool from_header = false;
+	char *url = approval_url(api->http, &t->opts, token, &from_header);
+	char *msg = NULL, *qr = NULL;
+	long deadline;
+	int rc;
+
+	*session_id = NULL;
+	if (url == NULL)
+		return PAM_BUF_ERR;
+	if (token->callback != NULL && !from_header)
+		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
+	msg = url_message(url, &qr, t->opts.qrcode);
+	if (msg == NULL) {
+		rc = PAM_BUF_ERR;
+		goto out;
+	}
+	if (t->opts.qrcode && qr == NULL)
+		pam_syslog(t->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
+	deadline = deadline_ms(t, token);
+	if (t->opts.approval == APPROVAL_PROMPT)
+		rc = run_prompt(t, api, token, msg, qr, deadline, session_id);
+	else
+		rc = run_poll(t, api, token, msg, qr, deadline, session_id);
+	if (rc == PAM_CRED_EXPIRED) {
+		pam_syslog(t->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
+		rc = PAM_AUTH_ERR;
+	}
+out:
+	/* the URL holds the request token */
+	wipe_free_str(url);
+	wipe_free_str(msg);
+	free(qr);
+	return rc;
+}

@@ -1,0 +1,270 @@
+/* The cache directory is opened once with O_DIRECTORY|O_NOFOLLOW and checked on the
+ * descriptor; every file operation is then relative to that descriptor (openat, renameat,
+ * unlinkat) with an encoded name that cannot hold '/', so nothing escapes cache_dir. */
+#include "config.h"
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+#ifdef HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
+
+#include <security/pam_ext.h>
+
+#include "safe_file.h"
+#include "tmdb_api.h"
+#include "wipe.h"
+
+int cache_entry_name(const char *user, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	if (cap > CACHE_NAME_MAX + 1)
+		cap = CACHE_NAME_MAX + 1;
+	if (user[0] == '\0')
+		return -1;
+	for (size_t i = 0; user[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)user[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			     c == '_' || c == '-' || (c == '.' && i > 0);
+		if (plain) {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= cap)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+char *cache_format(const struct tmdb_session *s)
+{
+	size_t n = sizeof(CACHE_MAGIC) + strlen(s->session_id) + strlen(s->username) + 96;
+	char *buf = malloc(n);
+	if (buf == NULL)
+		return NULL;
+	snprintf(buf, n, CACHE_MAGIC "\nsession_id %s\naccount_id %lld\naccount_username %s\n",
+		 s->session_id, s->account_id, s->username);
+	return buf;
+}
+
+/* Strict: the magic line, then exactly these three lines in this order. */
+int cache_parse(const char *buf, size_t len, struct tmdb_session *s)
+{
+	static const char *const keys[] = { "session_id ", "account_id ", "account_username " };
+	char *copy, *line, *next, *values[3] = { NULL, NULL, NULL };
+	char *end = NULL;
+	long long id;
+	int rc = -1, i = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (len == 0 || len > CACHE_MAX_BYTES || memchr(buf, '\0', len) != NULL || buf[len - 1] != '\n')
+		return -1;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	line = copy;
+	next = strchr(line, '\n');
+	*next++ = '\0';
+	if (strcmp(line, CACHE_MAGIC) != 0)
+		goto out;
+	for (line = next; *line != '\0'; line = next, i++) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (i >= 3 || strncmp(line, keys[i], strlen(keys[i])) != 0)
+			goto out;
+		values[i] = line + strlen(keys[i]);
+	}
+	if (i != 3 || !tmdb_is_session_id(values[0]) || values[2][0] == '\0')
+		goto out;
+	for (const char *p = values[2]; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			goto out;
+	errno = 0;
+	id = strtoll(values[1], &end, 10);
+	if (errno != 0 || end == values[1] || *end != '\0' || id <= 0 || values[1][0] == '+')
+		goto out;
+	s->session_id = strdup(values[0]);
+	s->username = strdup(values[2]);
+	s->account_id = id;
+	if (s->session_id == NULL || s->username == NULL) {
+		session_clear(s);
+		goto out;
+	}
+	rc = 0;
+out:
+	wipe_free(copy, len + 1);
+	return rc;
+}
+
+/* Opens cache_dir if it is safe to use. -1 (logged) when not. */
+static int open_dir(struct txn *t)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	if (t->opts.cache_dir == NULL)
+		return -1;
+	fd = open(t->opts.cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "cache_dir %s not used: %s", t->opts.cache_dir,
+			   errno == ENOENT ? "does not exist" : errno == ELOOP || errno == ENOTDIR ? "is not a directory (or is a symlink)" : "cannot open");
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || safe_check_owner_mode(&st, &why) != 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "cache_dir %s not used: %s", t->opts.cache_dir, why ? why : "cannot stat");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool entry_name(struct txn *t, char *name, size_t cap)
+{
+	if (cache_entry_name(t->user, name, cap) != 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "user name too long to cache");
+		return false;
+	}
+	return true;
+}
+
+int cache_load(struct txn *t, struct tmdb_session *s)
+{
+	char name[CACHE_NAME_MAX + 1];
+	char *buf = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	int dfd, rc;
+
+	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+		return PAM_IGNORE;
+	dfd = open_dir(t);
+	if (dfd < 0)
+		return PAM_IGNORE;
+	rc = safe_read_fileat(dfd, name, CACHE_MAX_BYTES, &buf, &len, &why);
+	close(dfd);
+	if (rc == -ENOENT)
+		return PAM_IGNORE;
+	if (rc == -ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "cache entry for this user ignored: %s", why);
+		return PAM_IGNORE;
+	}
+	rc = cache_parse(buf, len, s);
+	wipe_free(buf, len);
+	if (rc != 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "cache entry for this user is damaged; ignored");
+		return PAM_IGNORE;
+	}
+	return PAM_SUCCESS;
+}
+
+static void random_suffix(char *out, size_t n)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[16];
+	size_t got = 0;
+#ifdef HAVE_GETRANDOM
+	ssize_t r = getrandom(rnd, sizeof(rnd), 0);
+	got = r > 0 ? (size_t)r : 0;
+#endif
+	for (size_t i = got; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char)((uintptr_t)out + (size_t)getpid() * 31u + i * 7u);
+	for (size_t i = 0; i + 1 < n && i < sizeof(rnd); i++)
+		out[i] = abc[rnd[i] % (sizeof(abc) - 1)];
+	out[n - 1] = '\0';
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+void cache_store(struct txn *t, const struct tmdb_session *s)
+{
+	char name[CACHE_NAME_MAX + 1], tmp[32] = "", suffix[13];
+	char *text = NULL;
+	int dfd, fd = -1;
+	bool ok = false;
+
+	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+		return;
+	dfd = open_dir(t);
+	if (dfd < 0)
+		return;
+	text = cache_format(s);
+	if (text == NULL)
+		goto out;
+	/* a name no user entry can have: entries never start with '.' */
+	random_suffix(suffix, sizeof(suffix));
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", suffix);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out;
+	/* mode 0600 whatever the umask, and fchmod on our own descriptor, never a path */
+	if (fchmod(fd, 0600) != 0 || !write_all(fd, text, strlen(text)) || fsync(fd) != 0)
+		goto out;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	/* rename replaces a symlink at the entry's path itself, never its target */
+	if (renameat(dfd, tmp, dfd, name) != 0)
+		goto out;
+	fsync(dfd);
+	ok = true;
+out:
+	if (!ok) {
+		pam_syslog(t->pamh, LOG_WARNING, "cannot write the cache entry in %s: %s", t->opts.cache_dir,
+			   text == NULL ? "out of memory" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (tmp[0] != '\0')
+			unlinkat(dfd, tmp, 0);
+	}
+	wipe_free_str(text);
+	close(dfd);
+}
+
+void cache_remove(struct txn *t)
+{
+	char name[CACHE_NAME_MAX + 1];
+	int dfd;
+	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+		return;
+	dfd = open_dir(t);
+	if (dfd < 0)
+		return;
+	if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
+		pam_syslog(t->pamh, LOG_WARNING, "cannot remove the cache entry: %s", strerror(errno));
+	close(dfd);
+}

@@ -1,0 +1,34 @@
+/* cache.h — the per-user session cache {cache_dir}/{encoded user}: mode 0600, written
+ * atomically, never through a symlink, never outside cache_dir; a directory that is not
+ * safe is not used. Every failure is logged and authentication goes on without a cache. */
+#ifndef PAM_TMDB_CACHE_H
+#define PAM_TMDB_CACHE_H
+
+#include <stddef.h>
+
+#include "session.h"
+
+#define CACHE_MAGIC "pam_tmdb-cache 1"
+#define CACHE_MAX_BYTES 4096
+#define CACHE_NAME_MAX 255
+
+/* The user's cached session: PAM_SUCCESS, PAM_IGNORE (none, unusable, or caching off),
+ * PAM_BUF_ERR. */
+int cache_load(struct txn *t, struct tmdb_session *s);
+
+/* Writes (replaces) the user's entry. */
+void cache_store(struct txn *t, const struct tmdb_session *s);
+
+/* Removes the user's entry, if any. */
+void cache_remove(struct txn *t);
+
+/* Pieces for unit tests and the fuzzer. */
+/* The file name for a user: bytes outside [A-Za-z0-9_-] and a leading '.' become %XX.
+ * 0, or -1 when the result would not fit CACHE_NAME_MAX (the user is then not cached). */
+int cache_entry_name(const char *user, char *out, size_t cap);
+/* 0 or -1 (damaged / foreign format). */
+int cache_parse(const char *buf, size_t len, struct tmdb_session *s);
+/* A fresh string (free with wipe_free_str), NULL when out of memory. */
+char *cache_format(const struct tmdb_session *s);
+
+#endif

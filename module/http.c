@@ -1,0 +1,434 @@
+/* HTTP over libcurl. Why one handle per transaction: TMDb's three steps then share one
+ * TCP+TLS connection, and the CA store is parsed once. */
+#include "config.h"
+#include "http.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <security/pam_ext.h>
+
+#include "text.h"
+#include "wipe.h"
+
+#define HTTP_DATA_NAME "pam_tmdb_http"
+#define MAX_HEADER_VALUE 2048
+#define FIRST_BACKOFF_MS 250
+
+struct http_client {
+	CURL *curl;
+	pam_handle_t *pamh;
+	const struct tmdb_options *o;
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+	/* what the current attempt captured */
+	struct http_response *resp;
+	size_t cap;
+	bool oversize;
+	long retry_after_ms; /* -1: no Retry-After header */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+/* curl_global_init is thread-safe only when libcurl says so (CURL_VERSION_THREADSAFE,
+ * libcurl >= 7.84); pthread_once at least serialises our own threads in either case. */
+static void curl_init_once(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void free_headers(struct http_client *c)
+{
+	/* the Authorization line holds the access token */
+	for (struct curl_slist *l = c->headers; l != NULL; l = l->next)
+		wipe(l->data, strlen(l->data));
+	curl_slist_free_all(c->headers);
+	c->headers = NULL;
+}
+
+static void client_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct http_client *c = data;
+	(void)pamh;
+	(void)error_status;
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free_headers(c);
+	free(c);
+}
+
+void http_response_clear(struct http_response *r)
+{
+	if (r == NULL)
+		return;
+	if (r->body != NULL)
+		wipe_free(r->body, r->len);
+	free(r->callback);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_client *c = userdata;
+	struct http_response *r = c->resp;
+	size_t n = size * nmemb;
+	size_t max = (size_t)c->o->max_response;
+
+	if (n > max || r->len > max - n) {
+		c->oversize = true;
+		return 0; /* aborts the transfer: max_response is enforced while reading */
+	}
+	if (r->len + n + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 1024;
+		char *nb;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		nb = malloc(cap);
+		if (nb == NULL)
+			return 0;
+		/* copy and wipe instead of realloc, which could leave secrets in freed memory */
+		if (r->body != NULL) {
+			memcpy(nb, r->body, r->len);
+			wipe_free(r->body, c->cap);
+		}
+		r->body = nb;
+		c->cap = cap;
+	}
+	memcpy(r->body + r->len, ptr, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static bool header_is(const char *line, size_t len, const char *name, const char **value, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	const char *v, *end;
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return false;
+	v = line + nl + 1;
+	end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*value = v;
+	*vlen = (size_t)(end - v);
+	return true;
+}
+
+/* Retry-After: delay-seconds or an HTTP date. */
+static long parse_retry_after(const char *v, size_t len)
+{
+	char buf[64];
+	char *end;
+	long secs;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	errno = 0;
+	secs = strtol(buf, &end, 10);
+	if (end != buf && *end == '\0') {
+		if (errno != 0 || secs < 0 || secs > 86400L * 365)
+			return 86400L * 365 * 1000;
+		return secs * 1000;
+	}
+	{
+		time_t when = curl_getdate(buf, NULL);
+		time_t now = time(NULL);
+		if (when == (time_t)-1)
+			return -1;
+		return when <= now ? 0 : (long)(when - now) * 1000;
+	}
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+{
+	struct http_client *c = userdata;
+	size_t len = size * nitems;
+	const char *v;
+	size_t vlen;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* a new response (after 100 Continue, say): forget the previous one's headers */
+		free(c->resp->callback);
+		c->resp->callback = NULL;
+		c->retry_after_ms = -1;
+	} else if (header_is(line, len, "authentication-callback", &v, &vlen)) {
+		free(c->resp->callback);
+		c->resp->callback = NULL;
+		if (vlen > 0 && vlen <= MAX_HEADER_VALUE) {
+			c->resp->callback = strndup(v, vlen);
+			if (c->resp->callback == NULL)
+				return 0;
+		}
+	} else if (header_is(line, len, "retry-after", &v, &vlen)) {
+		c->retry_after_ms = parse_retry_after(v, vlen);
+	}
+	return len;
+}
+
+static int apply_options(struct http_client *c)
+{
+	const struct tmdb_options *o = c->o;
+	CURL *h = c->curl;
+	const char *protocols = o->allow_http ? "http,https" : "https";
+	bool ok = true;
+
+	/* reset keeps the live connection, the DNS and TLS session caches */
+	curl_easy_reset(h);
+	free_headers(c);
+	c->headers = curl_slist_append(NULL, "Accept: application/json");
+	if (c->headers != NULL && !curl_slist_append(c->headers, "Content-Type: application/json;charset=utf-8"))
+		return PAM_BUF_ERR;
+	if (c->headers == NULL)
+		return PAM_BUF_ERR;
+	if (o->access_token != NULL) {
+		size_t n = strlen(o->access_token) + sizeof("Authorization: Bearer ");
+		char *line = malloc(n);
+		struct curl_slist *l;
+		if (line == NULL)
+			return PAM_BUF_ERR;
+		snprintf(line, n, "Authorization: Bearer %s", o->access_token);
+		l = curl_slist_append(c->headers, line);
+		wipe_free(line, n);
+		if (l == NULL)
+			return PAM_BUF_ERR;
+	}
+
+	ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+	/* only the api_url host: no proxy from the environment of whatever host loaded us */
+	ok &= curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+	if (o->cafile != NULL)
+		ok &= curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile) == CURLE_OK;
+	if (o->capath != NULL)
+		ok &= curl_easy_setopt(h, CURLOPT_CAPATH, o->capath) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_WRITEDATA, c) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_HEADERDATA, c) == CURLE_OK;
+	if (!ok) {
+		pam_syslog(c->pamh, LOG_ERR, "libcurl refused an option (libcurl %s)", curl_version());
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out)
+{
+	const void *data = NULL;
+	struct http_client *c;
+	int rc;
+
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_result != CURLE_OK) {
+		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
+		return PAM_SERVICE_ERR;
+	}
+	if (pam_get_data(pamh, HTTP_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
+		c = (struct http_client *)(uintptr_t)data;
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			return PAM_BUF_ERR;
+		c->curl = curl_easy_init();
+		if (c->curl == NULL) {
+			free(c);
+			return PAM_BUF_ERR;
+		}
+		rc = pam_set_data(pamh, HTTP_DATA_NAME, c, client_cleanup);
+		if (rc != PAM_SUCCESS) {
+			client_cleanup(pamh, c, 0);
+			return rc;
+		}
+	}
+	c->pamh = pamh;
+	c->o = o;
+	rc = apply_options(c);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	*out = c;
+	return PAM_SUCCESS;
+}
+
+char *http_escape(struct http_client *c, const char *s)
+{
+	char *e = curl_easy_escape(c->curl, s, 0);
+	char *copy;
+	if (e == NULL)
+		return NULL;
+	copy = strdup(e);
+	wipe(e, strlen(e));
+	curl_free(e);
+	return copy;
+}
+
+/* The path without its query string, which may hold the API key or a session id. */
+static void log_path(char *dst, size_t cap, const char *path_query)
+{
+	size_t n = strcspn(path_query, "?");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, path_query, n);
+	dst[n] = '\0';
+}
+
+static bool is_retryable_status(long status)
+{
+	return status == 429 || (status >= 500 && status <= 599);
+}
+
+static bool is_retryable_transport(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int set_method(CURL *h, const char *method, const char *body)
+{
+	bool ok = true;
+	if (strcmp(method, "GET") == 0) {
+		ok &= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+		ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL) == CURLE_OK;
+	} else {
+		ok &= curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK;
+		ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "") == CURLE_OK;
+		ok &= curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0)) == CURLE_OK;
+		ok &= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") == 0 ? NULL : method) == CURLE_OK;
+	}
+	return ok ? PAM_SUCCESS : PAM_SERVICE_ERR;
+}
+
+int http_request(struct http_client *c, const char *method, const char *path_query,
+		 const char *json_body, struct http_response *resp)
+{
+	const struct tmdb_options *o = c->o;
+	long deadline = now_ms() + o->timeout * 1000L;
+	long backoff = FIRST_BACKOFF_MS;
+	size_t url_len = strlen(o->api_url) + strlen(path_query) + 1;
+	char *url = malloc(url_len);
+	char where[128];
+	int rc = PAM_AUTHINFO_UNAVAIL;
+
+	memset(resp, 0, sizeof(*resp));
+	if (url == NULL)
+		return PAM_BUF_ERR;
+	snprintf(url, url_len, "%s%s", o->api_url, path_query);
+	log_path(where, sizeof(where), path_query);
+	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    set_method(c->curl, method, json_body) != PAM_SUCCESS) {
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+
+	for (long attempt = 0;; attempt++) {
+		long remaining = deadline - now_ms();
+		long wait_ms;
+		CURLcode code;
+
+		if (remaining <= 0) {
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: no answer within timeout=%ld s", method, where, o->timeout);
+			break;
+		}
+		http_response_clear(resp);
+		c->resp = resp;
+		c->cap = 0;
+		c->oversize = false;
+		c->retry_after_ms = -1;
+		c->errbuf[0] = '\0';
+		curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, remaining);
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+				 o->connect_timeout * 1000L < remaining ? o->connect_timeout * 1000L : remaining);
+		code = curl_easy_perform(c->curl);
+		c->resp = NULL;
+
+		if (code == CURLE_OK) {
+			curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+			if (o->debug)
+				pam_syslog(c->pamh, LOG_DEBUG, "%s %s: HTTP %ld, %zu bytes", method, where, resp->status, resp->len);
+			if (!is_retryable_status(resp->status)) {
+				rc = PAM_SUCCESS;
+				break;
+			}
+			wait_ms = c->retry_after_ms >= 0 ? c->retry_after_ms : backoff;
+			pam_syslog(c->pamh, LOG_WARNING, "%s %s: HTTP %ld from the server (attempt %ld of %ld)",
+				   method, where, resp->status, attempt + 1, o->retries + 1);
+		} else if (c->oversize || code == CURLE_FILESIZE_EXCEEDED) {
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: response larger than max_response=%ld bytes",
+				   method, where, o->max_response);
+			break;
+		} else {
+			char safe[CURL_ERROR_SIZE];
+			text_sanitize(safe, sizeof(safe), c->errbuf, strlen(c->errbuf));
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: %s%s%s", method, where, curl_easy_strerror(code),
+				   safe[0] ? ": " : "", safe);
+			if (!is_retryable_transport(code))
+				break;
+			wait_ms = backoff;
+		}
+		if (attempt >= o->retries) {
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: giving up after %ld attempts", method, where, attempt + 1);
+			break;
+		}
+		remaining = deadline - now_ms();
+		if (wait_ms >= remaining) {
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: retry delay of %ld ms does not fit the remaining %ld ms of timeout=%ld s",
+				   method, where, wait_ms, remaining > 0 ? remaining : 0, o->timeout);
+			break;
+		}
+		sleep_ms(wait_ms);
+		backoff *= 2;
+	}
+	if (rc != PAM_SUCCESS)
+		http_response_clear(resp);
+out:
+	wipe_free_str(url);
+	return rc;
+}

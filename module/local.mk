@@ -1,0 +1,36 @@
+## module/: the convenience library with all logic, and the thin PAM module on top.
+noinst_LTLIBRARIES += module/libtmdb.la
+module_libtmdb_la_SOURCES = \
+	module/approval.c module/approval.h \
+	module/binding.c module/binding.h \
+	module/cache.c module/cache.h \
+	module/conv.c module/conv.h \
+	module/http.c module/http.h \
+	module/json_fields.c module/json_fields.h \
+	module/options.c module/options.h \
+	module/qr.c module/qr.h \
+	module/safe_file.c module/safe_file.h \
+	module/session.c module/session.h \
+	module/text.c module/text.h \
+	module/tmdb_api.c module/tmdb_api.h \
+	module/txn.c module/txn.h \
+	module/wipe.c module/wipe.h
+module_libtmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) -pthread \
+	$(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS)
+module_libtmdb_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) $(PAM_LIBS) $(QRENCODE_LIBS) -lpam
+module_libtmdb_la_LDFLAGS = -pthread
+
+pamdir = $(PAMDIR)
+pam_LTLIBRARIES = module/pam_tmdb.la
+module_pam_tmdb_la_SOURCES = module/pam_tmdb.c
+module_pam_tmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(PAM_CFLAGS)
+module_pam_tmdb_la_LDFLAGS = -module -avoid-version -no-undefined -shared \
+	-Wl,--version-script=$(srcdir)/module/pam_tmdb.map -Wl,-z,relro -Wl,-z,now
+module_pam_tmdb_la_LIBADD = module/libtmdb.la
+EXTRA_DIST += module/pam_tmdb.map
+
+# Installed PAM modules are loaded by path; the libtool archive is of no use there.
+install-exec-hook:
+	rm -f $(DESTDIR)$(pamdir)/pam_tmdb.la
+uninstall-hook:
+	rm -f $(DESTDIR)$(pamdir)/pam_tmdb.so

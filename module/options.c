@@ -1,0 +1,540 @@
+/* Options: one table of keys, one setter, one line parser shared by the file and arguments. */
+#include "config.h"
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <curl/curl.h>
+#include <security/pam_ext.h>
+
+#include "safe_file.h"
+#include "wipe.h"
+
+enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_BOOL, K_LONG, K_APPROVAL, K_MATCH };
+
+struct opt_spec {
+	const char *name;
+	enum opt_kind kind;
+	size_t offset;
+	long min, max;  /* K_LONG range; string length cap for string kinds */
+};
+
+#define OFF(f) offsetof(struct tmdb_options, f)
+static const struct opt_spec specs[] = {
+	{ "api_key", K_SECRET, OFF(api_key), 0, 256 },
+	{ "access_token", K_SECRET, OFF(access_token), 0, 4096 },
+	{ "api_key_file", K_PATH, OFF(api_key_file), 0, PATH_MAX },
+	{ "api_url", K_URL, OFF(api_url), 0, 1024 },
+	{ "approve_url", K_URL, OFF(approve_url), 0, 1024 },
+	{ "redirect_to", K_URL, OFF(redirect_to), 0, 1024 },
+	{ "approval", K_APPROVAL, OFF(approval), 0, 0 },
+	{ "max_prompts", K_LONG, OFF(max_prompts), 1, 20 },
+	{ "approval_timeout", K_LONG, OFF(approval_timeout), 1, 3600 },
+	{ "poll_interval", K_LONG, OFF(poll_interval), 1, 300 },
+	{ "qrcode", K_BOOL, OFF(qrcode), 0, 0 },
+	{ "account_match", K_MATCH, OFF(account_match), 0, 0 },
+	{ "user_map", K_PATH, OFF(user_map), 0, PATH_MAX },
+	{ "cache_dir", K_PATH_OR_NONE, OFF(cache_dir), 0, PATH_MAX },
+	{ "reuse_session", K_BOOL, OFF(reuse_session), 0, 0 },
+	{ "export_env", K_BOOL, OFF(export_env), 0, 0 },
+	{ "conv_session", K_BOOL, OFF(conv_session), 0, 0 },
+	{ "logout_on_close", K_BOOL, OFF(logout_on_close), 0, 0 },
+	{ "cafile", K_PATH, OFF(cafile), 0, PATH_MAX },
+	{ "capath", K_PATH, OFF(capath), 0, PATH_MAX },
+	{ "timeout", K_LONG, OFF(timeout), 1, 600 },
+	{ "connect_timeout", K_LONG, OFF(connect_timeout), 1, 600 },
+	{ "retries", K_LONG, OFF(retries), 0, 10 },
+	{ "max_response", K_LONG, OFF(max_response), 1024, 16L * 1024 * 1024 },
+	{ "allow_http", K_BOOL, OFF(allow_http), 0, 0 },
+	{ "user_agent", K_STRING, OFF(user_agent), 0, 256 },
+	{ "debug", K_BOOL, OFF(debug), 0, 0 },
+};
+#undef OFF
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const struct opt_spec *find_spec(const char *key)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (strcmp(specs[i].name, key) == 0)
+			return &specs[i];
+	return NULL;
+}
+
+static char **str_field(struct tmdb_options *o, const struct opt_spec *s)
+{
+	return (char **)(void *)((char *)o + s->offset);
+}
+
+static void free_field(const struct opt_spec *s, char **field)
+{
+	if (s->kind == K_SECRET)
+		wipe_free_str(*field);
+	else
+		free(*field);
+	*field = NULL;
+}
+
+static int replace_str(const struct opt_spec *s, char **field, const char *value)
+{
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return PAM_BUF_ERR;
+	free_field(s, field);
+	*field = copy;
+	return PAM_SUCCESS;
+}
+
+int options_defaults(struct tmdb_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->approval = APPROVAL_PROMPT;
+	o->max_prompts = 3;
+	o->approval_timeout = 300;
+	o->poll_interval = 5;
+	o->account_match = MATCH_USER;
+	o->reuse_session = true;
+	o->export_env = true;
+	o->timeout = 10;
+	o->connect_timeout = 5;
+	o->retries = 2;
+	o->max_response = 65536;
+	o->api_url = strdup("https://api.themoviedb.org");
+	o->approve_url = strdup("https://www.themoviedb.org/authenticate/");
+	o->user_map = strdup("/etc/security/pam_tmdb.users");
+	o->cache_dir = strdup("/var/cache/pam_tmdb");
+	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
+	if (!o->api_url || !o->approve_url || !o->user_map || !o->cache_dir || !o->user_agent) {
+		options_free(o);
+		return PAM_BUF_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+void options_free(struct tmdb_options *o)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		enum opt_kind k = specs[i].kind;
+		if (k == K_SECRET || k == K_STRING || k == K_PATH || k == K_PATH_OR_NONE || k == K_URL)
+			free_field(&specs[i], str_field(o, &specs[i]));
+	}
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_long(const char *v, long min, long max, long *out)
+{
+	char *end = NULL;
+	long n;
+	if (*v == '\0' || !(isdigit((unsigned char)*v) || *v == '-' || *v == '+'))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Printable ASCII without spaces: what a key, token, path or URL may hold. Rejects anything
+ * that could split a header, a query string or a log line. */
+static bool is_token_text(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Printable ASCII, spaces allowed (user_agent). */
+static bool is_plain_text(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+	return true;
+}
+
+/* An absolute http(s) URL with a host and no user info or fragment. The scheme policy
+ * (https unless allow_http) is checked in options_validate, once all keys are known. */
+static bool is_web_url(const char *v)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *userinfo = NULL, *fragment = NULL;
+	bool ok = false;
+	if (u == NULL)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)
+		goto out;
+	if (curl_url_get(u, CURLUPART_USER, &userinfo, 0) == CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &fragment, 0) == CURLUE_OK)
+		goto out;
+	ok = host[0] != '\0';
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(userinfo);
+	curl_free(fragment);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int options_set(struct tmdb_options *o, const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct opt_spec *s = find_spec(key);
+	char **field;
+	long n;
+	bool b;
+
+	if (s == NULL) {
+		set_err(err, errlen, "unknown option \"%.64s\"", key);
+		return PAM_SERVICE_ERR;
+	}
+	if (value == NULL)  /* a bare argument means yes */
+		value = "yes";
+	switch (s->kind) {
+	case K_BOOL:
+		if (parse_bool(value, &b) != 0)
+			goto bad;
+		*(bool *)(void *)((char *)o + s->offset) = b;
+		return PAM_SUCCESS;
+	case K_LONG:
+		if (parse_long(value, s->min, s->max, &n) != 0) {
+			set_err(err, errlen, "%s: expected a whole number from %ld to %ld", key, s->min, s->max);
+			return PAM_SERVICE_ERR;
+		}
+		*(long *)(void *)((char *)o + s->offset) = n;
+		return PAM_SUCCESS;
+	case K_APPROVAL:
+		if (strcmp(value, "prompt") == 0)
+			o->approval = APPROVAL_PROMPT;
+		else if (strcmp(value, "poll") == 0)
+			o->approval = APPROVAL_POLL;
+		else
+			goto bad;
+		return PAM_SUCCESS;
+	case K_MATCH:
+		if (strcmp(value, "user") == 0)
+			o->account_match = MATCH_USER;
+		else if (strcmp(value, "map") == 0)
+			o->account_match = MATCH_MAP;
+		else if (strcmp(value, "any") == 0)
+			o->account_match = MATCH_ANY;
+		else
+			goto bad;
+		return PAM_SUCCESS;
+	default:
+		break;
+	}
+
+	field = str_field(o, s);
+	if (value[0] == '\0' || strlen(value) > (size_t)s->max)
+		goto bad;
+	switch (s->kind) {
+	case K_SECRET:
+		if (!is_token_text(value)) {
+			/* never echo a secret's value into the log */
+			set_err(err, errlen, "%s: invalid value", key);
+			return PAM_SERVICE_ERR;
+		}
+		break;
+	case K_STRING:
+		if (!is_plain_text(value))
+			goto bad;
+		break;
+	case K_PATH_OR_NONE:
+		if (strcmp(value, "none") == 0) {
+			free_field(s, field);
+			return PAM_SUCCESS;
+		}
+		/* fall through */
+	case K_PATH:
+		if (value[0] != '/' || !is_token_text(value))
+			goto bad;
+		break;
+	case K_URL:
+		if (!is_token_text(value) || !is_web_url(value))
+			goto bad;
+		break;
+	default:
+		goto bad;
+	}
+	if (replace_str(s, field, value) != PAM_SUCCESS)
+		return PAM_BUF_ERR;
+	if (s->kind == K_URL && strcmp(key, "api_url") == 0) {
+		size_t len = strlen(*field);
+		while (len > 0 && (*field)[len - 1] == '/')
+			(*field)[--len] = '\0';
+	}
+	return PAM_SUCCESS;
+bad:
+	set_err(err, errlen, "%s: invalid value \"%.80s\"", key, s->kind == K_SECRET ? "(hidden)" : value);
+	return PAM_SERVICE_ERR;
+}
+
+/* Splits "key = value" (or a bare "key") in place; returns the trimmed key and sets *value
+ * (NULL for a bare key). */
+static char *split_assignment(char *line, char **value)
+{
+	char *eq = strchr(line, '=');
+	char *end;
+	*value = NULL;
+	if (eq != NULL) {
+		*eq = '\0';
+		char *v = eq + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		end = v + strlen(v);
+		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		*value = v;
+	}
+	while (*line == ' ' || *line == '\t')
+		line++;
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return line;
+}
+
+int options_parse_text(struct tmdb_options *o, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *copy, *line, *next;
+	int rc = PAM_SUCCESS;
+	unsigned lineno = 0;
+
+	if (memchr(text, '\0', len) != NULL) {
+		set_err(err, errlen, "configuration contains a NUL byte");
+		return PAM_SERVICE_ERR;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return PAM_BUF_ERR;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (line = copy; line != NULL && rc == PAM_SUCCESS; line = next) {
+		char *key, *value, *hash;
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		key = split_assignment(line, &value);
+		if (key[0] == '\0') {
+			if (value != NULL) {
+				set_err(err, errlen, "line %u: missing key before \"=\"", lineno);
+				rc = PAM_SERVICE_ERR;
+			}
+			continue;
+		}
+		if (strcmp(key, "conf") == 0) {
+			set_err(err, errlen, "line %u: conf: only allowed as a module argument", lineno);
+			rc = PAM_SERVICE_ERR;
+			continue;
+		}
+		rc = options_set(o, key, value, err, errlen);
+		if (rc == PAM_SERVICE_ERR && err != NULL) {
+			char tmp[256];
+			snprintf(tmp, sizeof(tmp), "line %u: %s", lineno, err);
+			snprintf(err, errlen, "%s", tmp);
+		}
+	}
+	wipe_free(copy, len + 1);
+	return rc;
+}
+
+static bool url_is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
+int options_validate(const struct tmdb_options *o, char *err, size_t errlen)
+{
+	const char *url_keys[] = { "api_url", "approve_url" };
+	const char *urls[] = { o->api_url, o->approve_url };
+
+	if (o->api_key == NULL && o->access_token == NULL && o->api_key_file == NULL) {
+		set_err(err, errlen, "api_key: missing (set api_key, api_key_file or access_token)");
+		return PAM_SERVICE_ERR;
+	}
+	if (o->api_key != NULL && o->api_key_file != NULL) {
+		set_err(err, errlen, "api_key_file: conflicts with api_key (set only one)");
+		return PAM_SERVICE_ERR;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (!url_is_https(urls[i]) && !o->allow_http) {
+			set_err(err, errlen, "%s: http:// URL without allow_http=yes", url_keys[i]);
+			return PAM_SERVICE_ERR;
+		}
+	}
+#ifndef HAVE_QRENCODE
+	if (o->qrcode) {
+		set_err(err, errlen, "qrcode: this build has no QR code support (libqrencode)");
+		return PAM_SERVICE_ERR;
+	}
+#endif
+	if (o->connect_timeout > o->timeout) {
+		set_err(err, errlen, "connect_timeout: larger than timeout (%ld)", o->timeout);
+		return PAM_SERVICE_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *path, bool must_exist)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	char err[320];
+	int rc = safe_read_file(path, TMDB_CONF_MAX_BYTES, &text, &len, &why);
+
+	if (rc == -ENOENT && !must_exist)
+		return PAM_SUCCESS;
+	if (rc == -ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != 0) {
+		pam_syslog(pamh, LOG_ERR, "conf: cannot use %s: %s", path, why);
+		return PAM_SERVICE_ERR;
+	}
+	err[0] = '\0';
+	rc = options_parse_text(o, text, len, err, sizeof(err));
+	wipe_free(text, len);
+	if (rc == PAM_SERVICE_ERR)
+		pam_syslog(pamh, LOG_ERR, "%s: %s", path, err);
+	return rc;
+}
+
+/* The first line of api_key_file becomes api_key. */
+static int load_api_key_file(pam_handle_t *pamh, struct tmdb_options *o)
+{
+	char *text = NULL, *nl;
+	size_t len = 0;
+	const char *why = NULL;
+	char err[320];
+	int rc = safe_read_file(o->api_key_file, 4096, &text, &len, &why);
+
+	if (rc == -ENOMEM)
+		return PAM_BUF_ERR;
+	if (rc != 0) {
+		pam_syslog(pamh, LOG_ERR, "api_key_file: cannot use %s: %s", o->api_key_file, why);
+		return PAM_SERVICE_ERR;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		pam_syslog(pamh, LOG_ERR, "api_key_file: %s contains a NUL byte", o->api_key_file);
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	nl = strpbrk(text, "\r\n");
+	if (nl != NULL)
+		*nl = '\0';
+	err[0] = '\0';
+	rc = options_set(o, "api_key", text, err, sizeof(err));
+	if (rc == PAM_SERVICE_ERR)
+		pam_syslog(pamh, LOG_ERR, "api_key_file: %s: first line is not a valid API key", o->api_key_file);
+out:
+	wipe_free(text, len);
+	return rc;
+}
+
+static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc, const char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		char err[320];
+		char *copy, *key, *value;
+		int rc;
+
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			continue;
+		copy = strdup(argv[i]);
+		if (copy == NULL)
+			return PAM_BUF_ERR;
+		key = split_assignment(copy, &value);
+		err[0] = '\0';
+		rc = options_set(o, key, value, err, sizeof(err));
+		if (rc == PAM_SERVICE_ERR)
+			pam_syslog(pamh, LOG_ERR, "module argument: %s", err);
+		wipe_free_str(copy);
+		if (rc != PAM_SUCCESS)
+			return rc;
+	}
+	return PAM_SUCCESS;
+}
+
+int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o)
+{
+	const char *conf = NULL;
+	char err[320];
+	int rc;
+
+	rc = options_defaults(o);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "conf=", 5) == 0)
+			conf = argv[i] + 5;
+	}
+	if (conf != NULL && conf[0] != '/') {
+		pam_syslog(pamh, LOG_ERR, "conf: must be an absolute path");
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
+	rc = load_file(pamh, o, conf != NULL ? conf : TMDB_DEFAULT_CONF, conf != NULL);
+	if (rc != PAM_SUCCESS)
+		goto out;
+	rc = apply_arguments(pamh, o, argc, argv);
+	if (rc != PAM_SUCCESS)
+		goto out;
+	err[0] = '\0';
+	rc = options_validate(o, err, sizeof(err));
+	if (rc != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_ERR, "configuration: %s", err);
+		goto out;
+	}
+	if (o->api_key_file != NULL)
+		rc = load_api_key_file(pamh, o);
+out:
+	if (rc != PAM_SUCCESS)
+		options_free(o);
+	return rc;
+}

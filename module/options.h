@@ -1,0 +1,62 @@
+/* options.h — the module's configuration: built-in defaults, then the config file, then module
+ * arguments, all through one parser; every value is validated, unknown keys are errors. */
+#ifndef PAM_TMDB_OPTIONS_H
+#define PAM_TMDB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <security/pam_modules.h>
+
+#define TMDB_DEFAULT_CONF SYSCONFDIR "/security/pam_tmdb.conf"
+#define TMDB_CONF_MAX_BYTES (64 * 1024)
+
+enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
+enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };
+
+struct tmdb_options {
+	char *api_key;       /* secret */
+	char *access_token;  /* secret */
+	char *api_key_file;
+	char *api_url;       /* no trailing slash */
+	char *approve_url;
+	char *redirect_to;
+	enum approval_mode approval;
+	long max_prompts;
+	long approval_timeout;
+	long poll_interval;
+	bool qrcode;
+	enum account_match account_match;
+	char *user_map;
+	char *cache_dir;     /* NULL when caching is off (cache_dir=none) */
+	bool reuse_session;
+	bool export_env;
+	bool conv_session;
+	bool logout_on_close;
+	char *cafile;
+	char *capath;
+	long timeout;
+	long connect_timeout;
+	long retries;
+	long max_response;
+	bool allow_http;
+	char *user_agent;
+	bool debug;
+};
+
+/* Fills defaults, reads conf= (or the default file), applies arguments, validates, loads
+ * api_key_file. Logs every problem with the key's name. PAM_SUCCESS, PAM_SERVICE_ERR or
+ * PAM_BUF_ERR; on failure the struct is already freed. */
+int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o);
+
+/* Wipes secrets and frees every string. */
+void options_free(struct tmdb_options *o);
+
+/* The pieces options_load is made of, for unit tests and the fuzzer. Each returns
+ * PAM_SUCCESS, PAM_SERVICE_ERR (err says which key and why) or PAM_BUF_ERR. */
+int options_defaults(struct tmdb_options *o);
+int options_set(struct tmdb_options *o, const char *key, const char *value, char *err, size_t errlen);
+int options_parse_text(struct tmdb_options *o, const char *text, size_t len, char *err, size_t errlen);
+int options_validate(const struct tmdb_options *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,22 @@
+/* safe_file.h — reading files that decide security (config, key file, user map) without
+ * following symlinks, with every check made on the open descriptor. */
+#ifndef PAM_TMDB_SAFE_FILE_H
+#define PAM_TMDB_SAFE_FILE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* Is st owned by root or the effective user, and not writable by group or others?
+ * Returns 0, or -EPERM with *why set to a static explanation. */
+int safe_check_owner_mode(const struct stat *st, const char **why);
+
+/* Reads a whole regular file of at most max bytes into a fresh NUL-terminated buffer (free it
+ * with wipe_free(buf, len)). Refuses symlinks, non-regular files, foreign owners and
+ * group/other-writable files. Returns 0 or -errno (-ENOENT, -ELOOP, -EPERM, -EFBIG, -ENOMEM,
+ * -EIO...) with *why set to a static explanation. */
+int safe_read_file(const char *path, size_t max, char **buf, size_t *len, const char **why);
+
+/* The same for a descriptor-relative name (used by the cache). */
+int safe_read_fileat(int dirfd, const char *name, size_t max, char **buf, size_t *len, const char **why);
+
+#endif

@@ -1,0 +1,163 @@
+#include "config.h"
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+
+#include "cache.h"
+#include "conv.h"
+#include "wipe.h"
+
+#define ENV_SID "TMDB_SESSION_ID"
+#define ENV_ID "TMDB_ACCOUNT_ID"
+#define ENV_USER "TMDB_ACCOUNT_USERNAME"
+
+void session_clear(struct tmdb_session *s)
+{
+	wipe_free_str(s->session_id);
+	free(s->username);
+	memset(s, 0, sizeof(*s));
+}
+
+int session_copy(struct tmdb_session *dst, const struct tmdb_session *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->account_id = src->account_id;
+	dst->session_id = strdup(src->session_id);
+	dst->username = strdup(src->username);
+	if (dst->session_id == NULL || dst->username == NULL) {
+		session_clear(dst);
+		return PAM_BUF_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	if (data != NULL) {
+		session_clear(data);
+		free(data);
+	}
+}
+
+static int putenv_pair(pam_handle_t *pamh, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *pair = malloc(n);
+	int rc;
+	if (pair == NULL)
+		return PAM_BUF_ERR;
+	snprintf(pair, n, "%s=%s", name, value);
+	rc = pam_putenv(pamh, pair); /* libpam copies it */
+	wipe_free(pair, n);
+	return rc;
+}
+
+int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
+{
+	struct tmdb_session *copy = malloc(sizeof(*copy));
+	char id[32];
+	int rc;
+
+	if (copy == NULL)
+		return PAM_BUF_ERR;
+	if (session_copy(copy, s) != PAM_SUCCESS) {
+		free(copy);
+		return PAM_BUF_ERR;
+	}
+	rc = pam_set_data(t->pamh, SESSION_DATA_NAME, copy, data_cleanup);
+	if (rc != PAM_SUCCESS) {
+		data_cleanup(t->pamh, copy, 0);
+		return rc;
+	}
+	if (t->opts.export_env) {
+		snprintf(id, sizeof(id), "%lld", s->account_id);
+		rc = putenv_pair(t->pamh, ENV_SID, s->session_id);
+		if (rc == PAM_SUCCESS)
+			rc = putenv_pair(t->pamh, ENV_ID, id);
+		if (rc == PAM_SUCCESS)
+			rc = putenv_pair(t->pamh, ENV_USER, s->username);
+		if (rc != PAM_SUCCESS) {
+			pam_syslog(t->pamh, LOG_ERR, "cannot set the PAM environment: %s", pam_strerror(t->pamh, rc));
+			return rc;
+		}
+	}
+	if (announce && t->opts.conv_session) {
+		/* the one message allowed to carry a session id (conv_session=yes) */
+		size_t n = strlen(s->session_id) + sizeof(ENV_SID "=");
+		char *msg = malloc(n);
+		struct conv_round r = { 0 };
+		if (msg == NULL)
+			return PAM_BUF_ERR;
+		snprintf(msg, n, ENV_SID "=%s", s->session_id);
+		conv_add(&r, PAM_TEXT_INFO, msg);
+		rc = conv_send(t->pamh, &r, NULL);
+		wipe_free(msg, n);
+	}
+	return rc;
+}
+
+static int from_env(struct txn *t, struct tmdb_session *s)
+{
+	const char *sid = pam_getenv(t->pamh, ENV_SID);
+	const char *id = pam_getenv(t->pamh, ENV_ID);
+	const char *user = pam_getenv(t->pamh, ENV_USER);
+	char *end = NULL;
+	long long n;
+
+	if (sid == NULL || id == NULL || user == NULL)
+		return PAM_IGNORE;
+	errno = 0;
+	n = strtoll(id, &end, 10);
+	if (!tmdb_is_session_id(sid) || errno != 0 || end == id || *end != '\0' || n <= 0) {
+		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed " ENV_SID "/" ENV_ID " in the PAM environment");
+		return PAM_IGNORE;
+	}
+	memset(s, 0, sizeof(*s));
+	s->account_id = n;
+	s->session_id = strdup(sid);
+	s->username = strdup(user);
+	if (s->session_id == NULL || s->username == NULL) {
+		session_clear(s);
+		return PAM_BUF_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+int session_find(struct txn *t, struct tmdb_session *s, enum session_source *from)
+{
+	const void *data = NULL;
+	int rc;
+
+	if (pam_get_data(t->pamh, SESSION_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
+		*from = SESSION_FROM_DATA;
+		return session_copy(s, data);
+	}
+	rc = from_env(t, s);
+	if (rc != PAM_IGNORE) {
+		*from = SESSION_FROM_ENV;
+		return rc;
+	}
+	rc = cache_load(t, s);
+	if (rc == PAM_SUCCESS)
+		*from = SESSION_FROM_CACHE;
+	return rc;
+}
+
+void session_forget(struct txn *t)
+{
+	pam_set_data(t->pamh, SESSION_DATA_NAME, NULL, NULL);
+	if (pam_getenv(t->pamh, ENV_SID) != NULL) {
+		/* "NAME" without '=' removes the variable */
+		pam_putenv(t->pamh, ENV_SID);
+		pam_putenv(t->pamh, ENV_ID);
+		pam_putenv(t->pamh, ENV_USER);
+	}
+}

@@ -1,0 +1,360 @@
+/* TMDb v3 calls. Responses are untrusted: every field is type-checked, tokens and ids are
+ * checked for shape, and errors are read for TMDb's status_code. */
+#include "config.h"
+#include "tmdb_api.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+
+#include "json_fields.h"
+#include "wipe.h"
+
+#define MAX_SESSION_ID 128
+#define MAX_USERNAME 128
+
+time_t tmdb_parse_time(const char *s)
+{
+	struct tm tm;
+	char tail[8];
+	int consumed = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || strlen(s) != 23)
+		return -1;
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed != 19)
+		return -1;
+	memcpy(tail, s + 19, 5);
+	if (strcmp(tail, " UTC") != 0)
+		return -1;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+static bool is_lower_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* Session ids go into a query string, the PAM environment and a file: keep them plain. */
+bool tmdb_is_session_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_SESSION_ID)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool is_clean_username(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_USERNAME)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+enum { F_SUCCESS, F_EXPIRES, F_TOKEN };
+
+int tmdb_parse_token(const char *body, size_t len, struct tmdb_token *t, const char **why)
+{
+	struct jf_field f[] = {
+		[F_SUCCESS] = { .name = "success", .type = JF_BOOL },
+		[F_EXPIRES] = { .name = "expires_at", .type = JF_STRING },
+		[F_TOKEN] = { .name = "request_token", .type = JF_STRING },
+	};
+	int rc = -1;
+
+	if (json_fields_parse(body, len, f, 3, why) != 0)
+		return -1;
+	if (!f[F_SUCCESS].seen || f[F_SUCCESS].is_null || !f[F_SUCCESS].boolean) {
+		*why = "success is not true";
+	} else if (f[F_TOKEN].str == NULL || !is_lower_hex(f[F_TOKEN].str, TMDB_TOKEN_LEN)) {
+		*why = "request_token is not 40 hexadecimal characters";
+	} else if (f[F_EXPIRES].str == NULL || (t->expires_at = tmdb_parse_time(f[F_EXPIRES].str)) == (time_t)-1) {
+		*why = "expires_at is missing or malformed";
+	} else {
+		memcpy(t->request_token, f[F_TOKEN].str, TMDB_TOKEN_LEN + 1);
+		rc = 0;
+	}
+	json_fields_clear(f, 3);
+	return rc;
+}
+
+int tmdb_parse_session(const char *body, size_t len, char **session_id, const char **why)
+{
+	struct jf_field f[] = {
+		{ .name = "success", .type = JF_BOOL },
+		{ .name = "session_id", .type = JF_STRING },
+	};
+	if (json_fields_parse(body, len, f, 2, why) != 0)
+		return -1;
+	if (!f[0].seen || f[0].is_null || !f[0].boolean) {
+		*why = "success is not true";
+	} else if (f[1].str == NULL || !tmdb_is_session_id(f[1].str)) {
+		*why = "session_id is missing or malformed";
+	} else {
+		*session_id = f[1].str;
+		f[1].str = NULL;
+		json_fields_clear(f, 2);
+		return 0;
+	}
+	json_fields_clear(f, 2);
+	return -1;
+}
+
+int tmdb_parse_account(const char *body, size_t len, struct tmdb_account *a, const char **why)
+{
+	struct jf_field f[] = {
+		{ .name = "id", .type = JF_INT },
+		{ .name = "username", .type = JF_STRING },
+	};
+	if (json_fields_parse(body, len, f, 2, why) != 0)
+		return -1;
+	if (!f[0].seen || f[0].is_null || f[0].num <= 0) {
+		*why = "id is missing or not a positive integer";
+	} else if (f[1].str == NULL || !is_clean_username(f[1].str)) {
+		*why = "username is missing or malformed";
+	} else {
+		a->id = f[0].num;
+		a->username = f[1].str;
+		f[1].str = NULL;
+		json_fields_clear(f, 2);
+		return 0;
+	}
+	json_fields_clear(f, 2);
+	return -1;
+}
+
+int tmdb_parse_error(const char *body, size_t len, struct tmdb_error *e)
+{
+	struct jf_field f[] = {
+		{ .name = "status_code", .type = JF_INT },
+		{ .name = "status_message", .type = JF_STRING },
+	};
+	const char *why;
+	memset(e, 0, sizeof(*e));
+	if (body == NULL || json_fields_parse(body, len, f, 2, &why) != 0)
+		return -1;
+	if (f[0].seen && !f[0].is_null && f[0].num > 0 && f[0].num < 100000)
+		e->status_code = (long)f[0].num;
+	if (f[1].str != NULL)
+		text_sanitize(e->message, sizeof(e->message), f[1].str, strlen(f[1].str));
+	json_fields_clear(f, 2);
+	return e->status_code > 0 ? 0 : -1;
+}
+
+void tmdb_token_clear(struct tmdb_token *t)
+{
+	wipe(t->request_token, sizeof(t->request_token));
+	free(t->callback);
+	t->callback = NULL;
+	t->expires_at = 0;
+}
+
+void tmdb_account_clear(struct tmdb_account *a)
+{
+	free(a->username);
+	a->username = NULL;
+	a->id = 0;
+}
+
+/* "{path}?{extra}&api_key=K" or "{path}?{extra}" (bearer); extra may be NULL. */
+static char *build_path(struct tmdb_client *t, const char *path, const char *extra)
+{
+	char *key = NULL, *out;
+	size_t n;
+	if (t->o->api_key != NULL && t->o->access_token == NULL) {
+		key = http_escape(t->http, t->o->api_key);
+		if (key == NULL)
+			return NULL;
+	}
+	n = strlen(path) + (extra ? strlen(extra) : 0) + (key ? strlen(key) : 0) + 16;
+	out = malloc(n);
+	if (out != NULL)
+		snprintf(out, n, "%s%s%s%s%s%s", path, (extra || key) ? "?" : "", extra ? extra : "",
+			 (extra && key) ? "&" : "", key ? "api_key=" : "", key ? key : "");
+	wipe_free_str(key);
+	return out;
+}
+
+/* Reads a non-2xx (or success:false) answer: logs it, sets *status_code, and maps the
+ * key/token errors to PAM_SERVICE_ERR; everything else is PAM_AUTHINFO_UNAVAIL unless the
+ * caller knows better from *status_code. */
+static int answer_error(struct tmdb_client *t, const char *what, const struct http_response *r, long *status_code)
+{
+	struct tmdb_error e;
+	bool parsed = tmdb_parse_error(r->body, r->len, &e) == 0;
+	*status_code = parsed ? e.status_code : 0;
+	if (parsed && (e.status_code == TMDB_ST_INVALID_KEY || e.status_code == TMDB_ST_SUSPENDED_KEY)) {
+		pam_syslog(t->pamh, LOG_ERR, "%s: TMDb rejected the API key or access token (HTTP %ld, status %ld: %s)",
+			   what, r->status, e.status_code, e.message);
+		return PAM_SERVICE_ERR;
+	}
+	if (parsed && t->o->debug)
+		pam_syslog(t->pamh, LOG_DEBUG, "%s: HTTP %ld, TMDb status %ld: %s", what, r->status, e.status_code, e.message);
+	if (!parsed)
+		pam_syslog(t->pamh, LOG_ERR, "%s: unexpected answer HTTP %ld%s", what, r->status,
+			   r->status >= 300 && r->status < 400 ? " (redirects are not followed)" : " without a TMDb error body");
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+static bool is_2xx(long status)
+{
+	return status >= 200 && status < 300;
+}
+
+static int malformed(struct tmdb_client *t, const char *what, const char *why)
+{
+	pam_syslog(t->pamh, LOG_ERR, "%s: malformed answer from TMDb: %s", what, why);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
+{
+	const char *what = "token/new", *why = NULL;
+	struct http_response r;
+	long status = 0;
+	char *path = build_path(t, "/3/authentication/token/new", NULL);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (path == NULL)
+		return PAM_BUF_ERR;
+	rc = http_request(t->http, "GET", path, NULL, &r);
+	wipe_free_str(path);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!is_2xx(r.status))
+		rc = answer_error(t, what, &r, &status);
+	else if (tmdb_parse_token(r.body, r.len, out, &why) != 0)
+		rc = malformed(t, what, why);
+	else {
+		out->callback = r.callback;
+		r.callback = NULL;
+	}
+	http_response_clear(&r);
+	return rc;
+}
+
+int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id)
+{
+	const char *what = "session/new", *why = NULL;
+	struct http_response r;
+	long status = 0;
+	char body[TMDB_TOKEN_LEN + 32];
+	char *path = build_path(t, "/3/authentication/session/new", NULL);
+	int rc;
+
+	*session_id = NULL;
+	if (path == NULL)
+		return PAM_BUF_ERR;
+	snprintf(body, sizeof(body), "{\"request_token\":\"%s\"}", request_token);
+	rc = http_request(t->http, "POST", path, body, &r);
+	wipe(body, sizeof(body));
+	wipe_free_str(path);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!is_2xx(r.status)) {
+		rc = answer_error(t, what, &r, &status);
+		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED)
+			rc = PAM_AUTH_ERR;
+		else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID)
+			rc = PAM_CRED_EXPIRED;
+	} else if (tmdb_parse_session(r.body, r.len, session_id, &why) != 0) {
+		rc = malformed(t, what, why);
+	}
+	http_response_clear(&r);
+	return rc;
+}
+
+int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_account *out)
+{
+	const char *what = "account", *why = NULL;
+	struct http_response r;
+	long status = 0;
+	char *sid = http_escape(t->http, session_id);
+	char *extra, *path;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sid == NULL)
+		return PAM_BUF_ERR;
+	n = strlen(sid) + sizeof("session_id=");
+	extra = malloc(n);
+	if (extra == NULL) {
+		wipe_free_str(sid);
+		return PAM_BUF_ERR;
+	}
+	snprintf(extra, n, "session_id=%s", sid);
+	path = build_path(t, "/3/account", extra);
+	wipe_free_str(sid);
+	wipe_free_str(extra);
+	if (path == NULL)
+		return PAM_BUF_ERR;
+	rc = http_request(t->http, "GET", path, NULL, &r);
+	wipe_free_str(path);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!is_2xx(r.status)) {
+		rc = answer_error(t, what, &r, &status);
+		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_AUTH_FAILED)
+			rc = PAM_AUTH_ERR;
+	} else if (tmdb_parse_account(r.body, r.len, out, &why) != 0) {
+		rc = malformed(t, what, why);
+	}
+	http_response_clear(&r);
+	return rc;
+}
+
+int tmdb_delete_session(struct tmdb_client *t, const char *session_id)
+{
+	const char *what = "session delete";
+	struct http_response r;
+	long status = 0;
+	char *path = build_path(t, "/3/authentication/session", NULL);
+	size_t n = strlen(session_id) + 32;
+	char *body = malloc(n);
+	int rc;
+
+	if (path == NULL || body == NULL) {
+		wipe_free_str(path);
+		free(body);
+		return PAM_BUF_ERR;
+	}
+	/* session ids are checked to be [A-Za-z0-9_-] before they get here: no JSON escaping needed */
+	snprintf(body, n, "{\"session_id\":\"%s\"}", session_id);
+	rc = http_request(t->http, "DELETE", path, body, &r);
+	wipe_free(body, n);
+	wipe_free_str(path);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (!is_2xx(r.status)) {
+		rc = answer_error(t, what, &r, &status);
+		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
+			rc = PAM_AUTH_ERR;
+	}
+	http_response_clear(&r);
+	return rc;
+}

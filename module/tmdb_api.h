@@ -1,0 +1,68 @@
+/* tmdb_api.h — TMDb v3 authentication calls (token/new, session/new, account, session
+ * delete) and the strict parsers of their answers; maps TMDb's errors to PAM codes. */
+#ifndef PAM_TMDB_TMDB_API_H
+#define PAM_TMDB_TMDB_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "http.h"
+#include "text.h"
+
+#define TMDB_TOKEN_LEN 40
+
+/* TMDb status codes the module acts on */
+#define TMDB_ST_AUTH_FAILED 3        /* session invalid or revoked */
+#define TMDB_ST_INVALID_KEY 7
+#define TMDB_ST_SUSPENDED_KEY 10
+#define TMDB_ST_SESSION_DENIED 17    /* request token not approved (yet) */
+#define TMDB_ST_TOKEN_INVALID 33     /* request token expired or unknown */
+
+struct tmdb_token {
+	char request_token[TMDB_TOKEN_LEN + 1];
+	time_t expires_at;
+	char *callback;  /* the Authentication-Callback header, unvalidated; may be NULL */
+};
+
+struct tmdb_account {
+	long long id;
+	char *username;
+};
+
+struct tmdb_error {
+	long status_code;                /* 0 when the body said none */
+	char message[TEXT_SHOW_MAX + 1]; /* sanitised */
+};
+
+/* Parsers over untrusted bytes: 0, or -1 with *why. */
+int tmdb_parse_token(const char *body, size_t len, struct tmdb_token *t, const char **why);
+int tmdb_parse_session(const char *body, size_t len, char **session_id, const char **why);
+int tmdb_parse_account(const char *body, size_t len, struct tmdb_account *a, const char **why);
+int tmdb_parse_error(const char *body, size_t len, struct tmdb_error *e);
+/* "YYYY-MM-DD HH:MM:SS UTC" -> time_t; -1 when malformed */
+time_t tmdb_parse_time(const char *s);
+
+/* Is s shaped like a session id ([A-Za-z0-9_-], 1..128)? Checked on every id from outside. */
+bool tmdb_is_session_id(const char *s);
+
+void tmdb_token_clear(struct tmdb_token *t);
+void tmdb_account_clear(struct tmdb_account *a);
+
+struct tmdb_client {
+	pam_handle_t *pamh;
+	const struct tmdb_options *o;
+	struct http_client *http;
+};
+
+/* Each returns PAM_SUCCESS or: PAM_SERVICE_ERR (key/token rejected: status 7/10),
+ * PAM_AUTHINFO_UNAVAIL (network, 5xx, malformed), PAM_BUF_ERR, and: */
+int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out);
+/* PAM_AUTH_ERR: not approved yet (status 17); PAM_CRED_EXPIRED: token expired/invalid (33). */
+int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id);
+/* PAM_AUTH_ERR: the session is not (or no longer) valid (status 3). */
+int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_account *out);
+/* PAM_AUTH_ERR: the server did not know the session. */
+int tmdb_delete_session(struct tmdb_client *t, const char *session_id);
+
+#endif

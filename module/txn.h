@@ -1,0 +1,31 @@
+/* txn.h — what one entry-point call works with: the PAM handle, flags, the user, the parsed
+ * options and (on demand) the TMDb client over the transaction's HTTP connection. */
+#ifndef PAM_TMDB_TXN_H
+#define PAM_TMDB_TXN_H
+
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "options.h"
+#include "tmdb_api.h"
+
+struct txn {
+	pam_handle_t *pamh;
+	int flags;
+	const char *user;       /* owned by libpam */
+	struct tmdb_options opts;
+	struct tmdb_client api; /* api.http is NULL until txn_api() */
+};
+
+/* Loads options and the user. ask_user: may prompt for a user name (authenticate);
+ * otherwise PAM_USER must already be set. PAM_SUCCESS, PAM_SERVICE_ERR, PAM_BUF_ERR,
+ * PAM_USER_UNKNOWN, or the code pam_get_user gave. */
+int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char **argv, bool ask_user);
+
+/* The TMDb client, connecting lazily. */
+int txn_api(struct txn *t, struct tmdb_client **api);
+
+void txn_end(struct txn *t);
+
+#endif
