@@ -1,1 +1,25 @@
-## tests/unit: rules to come
+## tests/unit/: C unit tests linked against the module's convenience library.
+unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym
+tests_unit_test_options_SOURCES = tests/unit/test_options.c tests/unit/check.h
+tests_unit_test_options_CFLAGS = $(unit_cflags)
+tests_unit_test_options_LDADD = module/libtmdb.la
+tests_unit_test_parsers_SOURCES = tests/unit/test_parsers.c tests/unit/check.h
+tests_unit_test_parsers_CFLAGS = $(unit_cflags)
+tests_unit_test_parsers_LDADD = module/libtmdb.la
+tests_unit_test_captures_SOURCES = tests/unit/test_captures.c tests/unit/check.h
+tests_unit_test_captures_CFLAGS = $(unit_cflags)
+tests_unit_test_captures_LDADD = module/libtmdb.la $(YAJL_LIBS)
+tests_unit_test_dlsym_SOURCES = tests/unit/test_dlsym.c tests/unit/check.h
+tests_unit_test_dlsym_CFLAGS = $(unit_cflags)
+tests_unit_test_dlsym_LDADD = -ldl
+
+TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym
+
+# What every test sees: where the built pieces and the shared folder are.
+AM_TESTS_ENVIRONMENT = \
+	TMDB_SHARED_DIR='$(SHARED_DIR)'; export TMDB_SHARED_DIR; \
+	TMDB_BUILDDIR='$(abs_top_builddir)'; export TMDB_BUILDDIR; \
+	TMDB_SRCDIR='$(abs_top_srcdir)'; export TMDB_SRCDIR; \
+	PAM_TMDB_SO='$(abs_top_builddir)/module/.libs/pam_tmdb.so'; export PAM_TMDB_SO;

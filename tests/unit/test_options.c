@@ -1,0 +1,169 @@
+/* Unit tests of the option parser: defaults, file syntax, every kind of value, validation. */
+#include "config.h"
+
+#include <string.h>
+
+#include <security/pam_appl.h>
+
+#include "check.h"
+#include "options.h"
+
+static int parse(struct tmdb_options *o, const char *text, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return options_parse_text(o, text, strlen(text), err, errlen);
+}
+
+static void test_defaults(void)
+{
+	struct tmdb_options o;
+	CHECK(options_defaults(&o) == PAM_SUCCESS, "defaults load");
+	CHECK(strcmp(o.api_url, "https://api.themoviedb.org") == 0, "api_url default");
+	CHECK(strcmp(o.approve_url, "https://www.themoviedb.org/authenticate/") == 0, "approve_url default");
+	CHECK(o.approval == APPROVAL_PROMPT && o.max_prompts == 3, "approval=prompt, max_prompts=3");
+	CHECK(o.approval_timeout == 300 && o.poll_interval == 5, "approval_timeout=300, poll_interval=5");
+	CHECK(!o.qrcode && o.account_match == MATCH_USER, "qrcode=no, account_match=user");
+	CHECK(strcmp(o.user_map, "/etc/security/pam_tmdb.users") == 0, "user_map default");
+	CHECK(strcmp(o.cache_dir, "/var/cache/pam_tmdb") == 0, "cache_dir default");
+	CHECK(o.reuse_session && o.export_env && !o.conv_session && !o.logout_on_close, "booleans default");
+	CHECK(o.timeout == 10 && o.connect_timeout == 5 && o.retries == 2 && o.max_response == 65536, "network defaults");
+	CHECK(!o.allow_http && !o.debug, "allow_http=no, debug=no");
+	CHECK(strncmp(o.user_agent, "pam_tmdb/", 9) == 0, "user_agent default is pam_tmdb/VERSION");
+	CHECK(o.api_key == NULL && o.access_token == NULL, "no credentials by default");
+	options_free(&o);
+}
+
+static void test_file_syntax(void)
+{
+	struct tmdb_options o;
+	char err[256];
+	options_defaults(&o);
+	CHECK(parse(&o, "# comment\n\n  api_key =  abc123  # trailing comment\r\ndebug\nretries=0\n", err, sizeof(err)) == PAM_SUCCESS,
+	      "comments, blank lines, spaces, CRLF, bare key: %s", err);
+	CHECK(o.api_key && strcmp(o.api_key, "abc123") == 0, "api_key trimmed");
+	CHECK(o.debug, "bare key means yes");
+	CHECK(o.retries == 0, "retries=0");
+	CHECK(parse(&o, "retries = 3\nretries = 4\n", err, sizeof(err)) == PAM_SUCCESS && o.retries == 4, "last one wins");
+	CHECK(parse(&o, "bogus = 1\n", err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "bogus") && strstr(err, "line 1"),
+	      "unknown key named with its line: %s", err);
+	CHECK(parse(&o, "\n= 5\n", err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "line 2"), "missing key: %s", err);
+	CHECK(parse(&o, "conf = /etc/x\n", err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "conf"), "conf not in the file: %s", err);
+	CHECK(options_parse_text(&o, "debug\0=no", 9, err, sizeof(err)) == PAM_SERVICE_ERR, "NUL byte refused");
+	options_free(&o);
+}
+
+struct value_case {
+	const char *key, *value;
+	int expect;
+};
+
+static void test_values(void)
+{
+	static const struct value_case cases[] = {
+		{ "max_prompts", "1", PAM_SUCCESS }, { "max_prompts", "0", PAM_SERVICE_ERR },
+		{ "max_prompts", "21", PAM_SERVICE_ERR }, { "max_prompts", "3x", PAM_SERVICE_ERR },
+		{ "max_prompts", " 3", PAM_SERVICE_ERR }, { "max_prompts", "", PAM_SERVICE_ERR },
+		{ "timeout", "99999999999999999999", PAM_SERVICE_ERR }, { "timeout", "-1", PAM_SERVICE_ERR },
+		{ "retries", "10", PAM_SUCCESS }, { "retries", "11", PAM_SERVICE_ERR },
+		{ "max_response", "1023", PAM_SERVICE_ERR }, { "max_response", "16777216", PAM_SUCCESS },
+		{ "approval", "poll", PAM_SUCCESS }, { "approval", "Poll", PAM_SERVICE_ERR }, { "approval", "wait", PAM_SERVICE_ERR },
+		{ "account_match", "map", PAM_SUCCESS }, { "account_match", "any", PAM_SUCCESS }, { "account_match", "all", PAM_SERVICE_ERR },
+		{ "debug", "on", PAM_SUCCESS }, { "debug", "OFF", PAM_SUCCESS }, { "debug", "1", PAM_SUCCESS },
+		{ "debug", "2", PAM_SERVICE_ERR }, { "debug", "yess", PAM_SERVICE_ERR },
+		{ "cache_dir", "none", PAM_SUCCESS }, { "cache_dir", "relative/dir", PAM_SERVICE_ERR },
+		{ "cafile", "/etc/ssl/ca.pem", PAM_SUCCESS }, { "cafile", "ca.pem", PAM_SERVICE_ERR },
+		{ "user_map", "/etc/a b", PAM_SERVICE_ERR },
+		{ "api_url", "https://api.example.org/", PAM_SUCCESS }, { "api_url", "ftp://x.org", PAM_SERVICE_ERR },
+		{ "api_url", "https://user:pw@x.org", PAM_SERVICE_ERR }, { "api_url", "https://x.org/#frag", PAM_SERVICE_ERR },
+		{ "api_url", "not a url", PAM_SERVICE_ERR }, { "api_url", "https://", PAM_SERVICE_ERR },
+		{ "redirect_to", "https://app.example/done?x=1", PAM_SUCCESS },
+		{ "api_key", "abc\x01", PAM_SERVICE_ERR }, { "access_token", "eyJ.a b", PAM_SERVICE_ERR },
+		{ "user_agent", "my app/1.0", PAM_SUCCESS }, { "user_agent", "bad\r\nX-Injected: 1", PAM_SERVICE_ERR },
+		{ "no_such_key", "1", PAM_SERVICE_ERR },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmdb_options o;
+		char err[256] = "";
+		int rc;
+		options_defaults(&o);
+		rc = options_set(&o, cases[i].key, cases[i].value, err, sizeof(err));
+		CHECK(rc == cases[i].expect, "%s=%s -> %d (%s)", cases[i].key, cases[i].value, rc, err);
+		if (rc == PAM_SERVICE_ERR)
+			CHECK(strstr(err, cases[i].key) != NULL, "error names the key: %s", err);
+		options_free(&o);
+	}
+}
+
+static void test_secret_not_echoed(void)
+{
+	struct tmdb_options o;
+	char err[256] = "";
+	options_defaults(&o);
+	options_set(&o, "api_key", "SECRETVALUE\x02", err, sizeof(err));
+	CHECK(strstr(err, "SECRETVALUE") == NULL && strstr(err, "api_key") != NULL, "a bad secret is not echoed: %s", err);
+	options_free(&o);
+}
+
+static void test_api_url_normalised(void)
+{
+	struct tmdb_options o;
+	char err[256];
+	options_defaults(&o);
+	CHECK(options_set(&o, "api_url", "https://localhost:8443///", err, sizeof(err)) == PAM_SUCCESS, "api_url accepted");
+	CHECK(strcmp(o.api_url, "https://localhost:8443") == 0, "trailing slashes removed: %s", o.api_url);
+	options_free(&o);
+}
+
+static void test_validate(void)
+{
+	struct tmdb_options o;
+	char err[256];
+
+	options_defaults(&o);
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "api_key"), "missing key: %s", err);
+	options_set(&o, "access_token", "tok", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SUCCESS, "access_token alone is enough");
+	options_set(&o, "api_url", "http://localhost:1", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "api_url") && strstr(err, "allow_http"),
+	      "http without allow_http: %s", err);
+	options_set(&o, "allow_http", "yes", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SUCCESS, "http with allow_http");
+	options_set(&o, "connect_timeout", "20", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "connect_timeout"), "connect_timeout > timeout: %s", err);
+	options_free(&o);
+
+	options_defaults(&o);
+	options_set(&o, "api_key", "k", err, sizeof(err));
+	options_set(&o, "api_key_file", "/etc/k", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "api_key_file"), "key and key file: %s", err);
+	options_free(&o);
+}
+
+static void test_load_arguments_win(void)
+{
+	struct tmdb_options o;
+	const char *argv[] = { "api_key=fromarg", "retries=5", "debug" };
+	CHECK(options_load(NULL, 3, argv, &o) == PAM_SUCCESS, "options_load with arguments only (no default file)");
+	CHECK(strcmp(o.api_key, "fromarg") == 0 && o.retries == 5 && o.debug, "arguments applied");
+	options_free(&o);
+	{
+		const char *bad[] = { "conf=relative.conf", "api_key=x" };
+		CHECK(options_load(NULL, 2, bad, &o) == PAM_SERVICE_ERR, "conf= must be absolute");
+	}
+	{
+		const char *missing[] = { "conf=/nonexistent/pam_tmdb.conf", "api_key=x" };
+		CHECK(options_load(NULL, 2, missing, &o) == PAM_SERVICE_ERR, "an explicit conf= that does not exist is an error");
+	}
+}
+
+int main(void)
+{
+	test_defaults();
+	test_file_syntax();
+	test_values();
+	test_secret_not_echoed();
+	test_api_url_normalised();
+	test_validate();
+	test_load_arguments_win();
+	CHECK_DONE();
+}
