@@ -1,1 +1,2 @@
-## man: rules to come
+## man/: the manual pages, shipped and installed.
+dist_man_MANS = man/pam_tmdb.8 man/pam_tmdb.conf.5

@@ -318,6 +318,7 @@ static bool is_retryable_status(long status)
 static bool is_retryable_transport(CURLcode code)
 {
 	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:

@@ -30,7 +30,8 @@ module_pam_tmdb_la_LIBADD = module/libtmdb.la
 EXTRA_DIST += module/pam_tmdb.map
 
 # Installed PAM modules are loaded by path; the libtool archive is of no use there.
-install-exec-hook:
+# (pamdir is a data directory for automake, so the module is installed by install-data.)
+install-data-hook:
 	rm -f $(DESTDIR)$(pamdir)/pam_tmdb.la
 uninstall-hook:
 	rm -f $(DESTDIR)$(pamdir)/pam_tmdb.so

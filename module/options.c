@@ -391,8 +391,8 @@ static bool url_is_https(const char *url)
 
 int options_validate(const struct tmdb_options *o, char *err, size_t errlen)
 {
-	const char *url_keys[] = { "api_url", "approve_url" };
-	const char *urls[] = { o->api_url, o->approve_url };
+	const char *url_keys[] = { "api_url", "approve_url", "redirect_to" };
+	const char *urls[] = { o->api_url, o->approve_url, o->redirect_to };
 
 	if (o->api_key == NULL && o->access_token == NULL && o->api_key_file == NULL) {
 		set_err(err, errlen, "api_key: missing (set api_key, api_key_file or access_token)");
@@ -402,8 +402,8 @@ int options_validate(const struct tmdb_options *o, char *err, size_t errlen)
 		set_err(err, errlen, "api_key_file: conflicts with api_key (set only one)");
 		return PAM_SERVICE_ERR;
 	}
-	for (size_t i = 0; i < 2; i++) {
-		if (!url_is_https(urls[i]) && !o->allow_http) {
+	for (size_t i = 0; i < 3; i++) {
+		if (urls[i] != NULL && !url_is_https(urls[i]) && !o->allow_http) {
 			set_err(err, errlen, "%s: http:// URL without allow_http=yes", url_keys[i]);
 			return PAM_SERVICE_ERR;
 		}

@@ -89,8 +89,9 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 			return rc;
 		}
 	}
-	if (announce && t->opts.conv_session) {
-		/* the one message allowed to carry a session id (conv_session=yes) */
+	if (announce && t->opts.conv_session && !(t->flags & PAM_SILENT)) {
+		/* the one message allowed to carry a session id (conv_session=yes); PAM_SILENT
+		 * silences it like every message but the approval URL and prompt */
 		size_t n = strlen(s->session_id) + sizeof(ENV_SID "=");
 		char *msg = malloc(n);
 		struct conv_round r = { 0 };

@@ -1,1 +1,13 @@
-## tests/e2e: rules to come
+## tests/e2e/: end-to-end tests (pytest) driving real PAM hosts against the TMDb stand-in.
+if HAVE_MHD
+TESTS += tests/e2e/run-pytest.sh
+endif
+dist_noinst_SCRIPTS += tests/e2e/run-pytest.sh
+EXTRA_DIST += \
+	tests/e2e/conftest.py \
+	tests/e2e/pamhost.py \
+	tests/e2e/standin.py \
+	tests/e2e/test_host.py \
+	tests/e2e/test_standin.py
+AM_TESTS_ENVIRONMENT += \
+	TMDB_SANITIZERS='$(ENABLE_SANITIZERS)'; export TMDB_SANITIZERS;

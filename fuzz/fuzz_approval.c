@@ -1,0 +1,191 @@
+/* fuzz_approval.c — approval_url: the URL the user is asked to open, built from the server's
+ * Authentication-Callback header (untrusted), approve_url, the request token and redirect_to.
+ * http_escape needs a real client: one is made once, through libpam (pam_start_confdir with
+ * a throw-away service directory) and http_client_get; no request is ever sent.
+ *
+ * Input format: byte 0 holds flags (bit 0: allow_http=yes; bit 1: no callback header at all);
+ * the rest is NUL-separated: the callback header value, redirect_to, approve_url. A
+ * redirect_to or approve_url that options_set refuses is left at its default (none / TMDb's),
+ * since a configuration with it would never load.
+ *
+ * Checked: the header is used exactly when it is a clean http(s) URL (https only without
+ * allow_http; 1..2048 bytes in 0x21..0x7e); the URL starts with the header, or else with
+ * approve_url followed by the token; it holds only printable non-blank ASCII; with
+ * redirect_to, it ends with "redirect_to=" and the percent-encoded value, which libcurl's
+ * URL parser finds as a parameter of the URL's query (not inside a fragment). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <security/pam_appl.h>
+
+#include "approval.h"
+#include "http.h"
+#include "options.h"
+#include "fuzz_util.h"
+
+#define TOKEN "0123456789abcdef0123456789abcdef01234567"
+
+static pam_handle_t *pamh;
+static struct tmdb_options client_opts;
+static struct http_client *client;
+static CURL *escaper; /* for the expected encoding of redirect_to */
+
+static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)data;
+	return PAM_CONV_ERR;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const struct pam_conv conv = { no_conv, NULL };
+	char dir[] = "/tmp/pam_tmdb_fuzz.XXXXXX", path[64];
+	FILE *f;
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/fuzz", dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		abort();
+	fputs("auth required pam_deny.so\n", f);
+	fclose(f);
+	if (pam_start_confdir("fuzz", "fuzzuser", &conv, dir, &pamh) != PAM_SUCCESS)
+		abort();
+	unlink(path);
+	rmdir(dir);
+	if (options_defaults(&client_opts) != PAM_SUCCESS ||
+	    http_client_get(pamh, &client_opts, &client) != PAM_SUCCESS)
+		abort();
+	escaper = curl_easy_init();
+	if (escaper == NULL)
+		abort();
+	return 0;
+}
+
+static bool model_clean(const char *u, bool allow_http)
+{
+	size_t n = strlen(u);
+	if (n == 0 || n > 2048)
+		return false;
+	if (strncmp(u, "https://", 8) != 0 && !(allow_http && strncmp(u, "http://", 7) == 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Next NUL-separated field of [*p, end), or NULL when there is none. */
+static char *next_field(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *q;
+	size_t n;
+	char *s;
+	if (*p > end)
+		return NULL;
+	q = memchr(*p, '\0', (size_t)(end - *p));
+	n = q ? (size_t)(q - *p) : (size_t)(end - *p);
+	s = fuzz_strndup(*p, n);
+	*p += n + 1;
+	return s;
+}
+
+static bool query_has_redirect(const char *url, const char *escaped)
+{
+	CURLU *u = curl_url();
+	char *query = NULL;
+	bool ok = true;
+	if (u == NULL)
+		abort();
+	/* only a URL libcurl understands can be checked this way */
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+		size_t el = strlen(escaped), ql;
+		ok = curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
+		if (ok) {
+			ql = strlen(query);
+			ok = ql >= el + 12 && strcmp(query + ql - el, escaped) == 0 &&
+			     memcmp(query + ql - el - 12, "redirect_to=", 12) == 0 &&
+			     (ql == el + 12 || query[ql - el - 13] == '&');
+		}
+	}
+	curl_free(query);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p, *end = data + size;
+	struct tmdb_options o;
+	struct tmdb_token token;
+	char *callback, *redirect, *approve, *url, *escaped = NULL;
+	char err[320];
+	bool used = false, allow_http;
+
+	if (size < 1)
+		return 0;
+	allow_http = data[0] & 1;
+	p = data + 1;
+	callback = next_field(&p, end);
+	redirect = next_field(&p, end);
+	approve = next_field(&p, end);
+
+	if (options_defaults(&o) != PAM_SUCCESS)
+		abort();
+	o.allow_http = allow_http;
+	if (redirect != NULL && options_set(&o, "redirect_to", redirect, err, sizeof(err)) != PAM_SUCCESS) {
+		free(redirect);
+		redirect = NULL;
+	}
+	if (approve != NULL)
+		(void)options_set(&o, "approve_url", approve, err, sizeof(err));
+
+	memset(&token, 0, sizeof(token));
+	memcpy(token.request_token, TOKEN, sizeof(TOKEN));
+	token.callback = (data[0] & 2) ? NULL : callback;
+
+	url = approval_url(client, &o, &token, &used);
+	FUZZ_CHECK(url != NULL, "no URL");
+	FUZZ_CHECK(used == (token.callback != NULL && model_clean(token.callback, allow_http)),
+		   "header used=%d for \"%s\"", used, token.callback ? token.callback : "(none)");
+	if (used) {
+		FUZZ_CHECK(strncmp(url, token.callback, strlen(token.callback)) == 0, "URL does not start with the header");
+	} else {
+		size_t al = strlen(o.approve_url);
+		FUZZ_CHECK(strncmp(url, o.approve_url, al) == 0 && strncmp(url + al, TOKEN, 40) == 0,
+			   "URL does not start with approve_url + token: %s", url);
+	}
+	for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+		FUZZ_CHECK(*c > 0x20 && *c < 0x7f, "byte 0x%02x in the URL", *c);
+	if (o.redirect_to != NULL) {
+		size_t ul = strlen(url), el;
+		escaped = curl_easy_escape(escaper, o.redirect_to, 0);
+		FUZZ_CHECK(escaped != NULL, "escape");
+		el = strlen(escaped);
+		FUZZ_CHECK(ul > el + 12 && strcmp(url + ul - el, escaped) == 0 &&
+				   memcmp(url + ul - el - 12, "redirect_to=", 12) == 0,
+			   "redirect_to is not at the end: %s", url);
+#ifndef FUZZ_ALLOW_KNOWN_FINDINGS
+		FUZZ_CHECK(query_has_redirect(url, escaped), "redirect_to is not a query parameter of %s", url);
+#endif
+		curl_free(escaped);
+	} else {
+		FUZZ_CHECK(used || strstr(url + strlen(o.approve_url), "redirect_to=") == NULL, "redirect_to without one");
+	}
+	free(url);
+	options_free(&o);
+	free(callback);
+	free(redirect);
+	free(approve);
+	return 0;
+}

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Sets up and runs the whole test suite:
+#   1. a normal build (-Werror): unit tests + end-to-end tests (real libpam, stand-in over TLS);
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the end-to-end tests once more with every PAM host process under valgrind memcheck;
+#   4. the fuzzers briefly on their corpora, and `make distcheck`.
+# Phases can be chosen: TEST_PHASES="normal asan" scripts/test.sh
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+phases=${TEST_PHASES:-normal asan valgrind fuzz distcheck}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/install-deps.sh
+[ -x configure ] && [ configure -nt configure.ac ] || ./autogen.sh >/dev/null
+
+passed=0
+failed=0
+# Adds up the checks of one build's test logs: TAP lines of the unit tests, pytest's summary.
+count_results() {
+	local dir=$1 p f
+	p=$(cat "$dir"/tests/unit/*.log 2>/dev/null | grep -c '^ok ' || true)
+	f=$(cat "$dir"/tests/unit/*.log 2>/dev/null | grep -c '^not ok ' || true)
+	passed=$((passed + p)); failed=$((failed + f))
+	for log in "$dir"/tests/e2e/*.log; do
+		[ -f "$log" ] || continue
+		p=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+		f=$(grep -Eo '[0-9]+ (failed|error)' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+		passed=$((passed + p)); failed=$((failed + f))
+	done
+}
+
+build() { # name, configure flags...
+	local name=$1; shift
+	mkdir -p "_build/$name"
+	(cd "_build/$name" && [ -f Makefile ] || "$top/configure" --enable-werror "$@" >/dev/null)
+	make -C "_build/$name" -j"$jobs" >/dev/null
+}
+
+run_check() { # name, make arguments...
+	local name=$1 rc=0; shift
+	echo "== $name: make check"
+	make -C "_build/$name" -j"$jobs" check "$@" || rc=$?
+	count_results "_build/$name"
+	if [ $rc -ne 0 ]; then
+		for log in "_build/$name"/tests/*/*.log; do
+			grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "---- $log"; tail -n 80 "$log"; }
+		done
+		echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed"
+		exit 1
+	fi
+}
+
+for phase in $phases; do
+	case $phase in
+	normal)
+		build normal
+		run_check normal
+		;;
+	asan)
+		build asan --enable-sanitizers
+		run_check asan
+		;;
+	valgrind)
+		build normal
+		echo "== valgrind: end-to-end tests with every PAM host under memcheck"
+		run_check normal TESTS=tests/e2e/run-pytest.sh \
+			TMDB_HOST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+		;;
+	fuzz)
+		build normal
+		echo "== fuzz: each target briefly on its corpus"
+		make -C _build/normal fuzz-smoke
+		;;
+	distcheck)
+		build normal
+		echo "== make distcheck"
+		# the end-to-end suite already ran above; distcheck proves the tarball builds, installs and unit-tests
+		make -C _build/normal distcheck TESTS="tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym" >/dev/null
+		;;
+	*)
+		echo "unknown phase $phase" >&2
+		exit 2
+		;;
+	esac
+done
+echo "tests: $passed passed, $failed failed"

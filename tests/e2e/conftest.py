@@ -1,0 +1,59 @@
+"""Shared pytest fixtures for the end-to-end tests.
+
+tls           session: test CA, server certs (good, untrusted, wrong host, expired); see
+              standin.make_tls / standin.TLSMaterial
+standin       an HTTPS tmdb-standin (one per test module), reset() before each test;
+              .url is https://localhost:PORT, .cafile the test CA
+standin_http  the same over plain HTTP
+
+The stand-in binary comes from $TMDB_STANDIN, else $TMDB_BUILDDIR/tests/standin/tmdb-standin
+(TMDB_BUILDDIR defaults to the repository root). Tests that need it are skipped when it
+was not built (libmicrohttpd missing).
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from standin import Standin, make_tls, standin_binary  # noqa: E402
+
+
+def _need_binary():
+    if not standin_binary().is_file():
+        pytest.skip("tmdb-standin not built (%s)" % standin_binary())
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory):
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def _standin_https_server(tls):
+    _need_binary()
+    server = Standin(tls=tls)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def _standin_http_server():
+    _need_binary()
+    server = Standin(tls=None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def standin(_standin_https_server):
+    _standin_https_server.reset()
+    return _standin_https_server
+
+
+@pytest.fixture
+def standin_http(_standin_http_server):
+    _standin_http_server.reset()
+    return _standin_http_server

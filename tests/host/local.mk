@@ -1,0 +1,26 @@
+## tests/host: tmdb-host, the PAM host used by the end-to-end tests, the demo and the benchmark,
+## and pam_hostcheck.so, a network-free module with pam_tmdb's conversation shapes that only
+## tmdb-host's own tests load (tests/e2e/test_host.py).
+noinst_PROGRAMS += tests/host/tmdb-host
+tests_host_tmdb_host_SOURCES = \
+	tests/host/host.h \
+	tests/host/main.c \
+	tests/host/options.c \
+	tests/host/conv.c \
+	tests/host/approve.c \
+	tests/host/syslog_capture.c \
+	tests/host/jsonout.c \
+	tests/host/runner.c
+tests_host_tmdb_host_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
+## --export-dynamic: the host's syslog()/__syslog_chk() must win over libc's for libpam and modules.
+tests_host_tmdb_host_LDFLAGS = -pthread -Wl,--export-dynamic
+## PAM_LIBS may be empty on systems without pam.pc; -lpam again is harmless otherwise.
+tests_host_tmdb_host_LDADD = $(PAM_LIBS) -lpam $(CURL_LIBS)
+
+## -rpath makes libtool build a real shared object (tests/host/.libs/pam_hostcheck.so) although
+## it is never installed.
+noinst_LTLIBRARIES += tests/host/pam_hostcheck.la
+tests_host_pam_hostcheck_la_SOURCES = tests/host/pam_hostcheck.c
+tests_host_pam_hostcheck_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_host_pam_hostcheck_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_host_pam_hostcheck_la_LIBADD = $(PAM_LIBS) -lpam

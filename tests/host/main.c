@@ -1,0 +1,28 @@
+/* tmdb-host: see host.h and `tmdb-host --help`. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+#include "host.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	struct host_opts o;
+	int rc = host_parse_options(argc, argv, &o);
+
+	if (rc != 0) {
+		host_free_options(&o);
+		return rc < 0 ? 0 : rc;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "tmdb-host: curl_global_init failed\n");
+		host_free_options(&o);
+		return 1;
+	}
+	rc = host_run(&o);
+	curl_global_cleanup();
+	host_free_options(&o);
+	return rc;
+}

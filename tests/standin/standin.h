@@ -1,0 +1,27 @@
+/* standin.h: the stand-in's shared context, handed to every handler. */
+#ifndef STANDIN_STANDIN_H
+#define STANDIN_STANDIN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "faults.h"
+#include "state.h"
+#include "stats.h"
+
+struct standin {
+	struct state state;
+	struct faults faults;
+	struct stats stats;
+	atomic_bool stopping;        /* set on SIGINT/SIGTERM */
+	bool tls;
+	bool quiet;
+	char *public_url;            /* no trailing slash */
+	char **api_keys;
+	size_t n_api_keys;
+	char **access_tokens;
+	size_t n_access_tokens;
+};
+
+#endif

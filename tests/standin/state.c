@@ -1,0 +1,448 @@
+/* state.c: accounts, request tokens and sessions behind one mutex. */
+#include "config.h"
+
+#include "state.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static uint64_t fnv1a(const char *s, uint64_t seed)
+{
+	uint64_t h = 14695981039346656037ULL ^ seed;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static size_t bucket_of(const char *key)
+{
+	return (size_t)(fnv1a(key, 0) % STATE_BUCKETS);
+}
+
+int account_parse(struct account *a, const char *spec)
+{
+	char *copy = xstrdup(spec), *user, *pass = NULL, *name = NULL, *p;
+	int rc = -1;
+
+	memset(a, 0, sizeof(*a));
+	user = strchr(copy, ':');
+	if (user == NULL)
+		goto out;
+	*user++ = '\0';
+	p = strchr(user, ':');
+	if (p != NULL) {
+		*p = '\0';
+		pass = p + 1;
+		p = strchr(pass, ':');
+		if (p != NULL) {
+			*p = '\0';
+			name = p + 1;
+		}
+	}
+	if (parse_long(copy, 1, LONG_MAX, &a->id) != 0 || *user == '\0')
+		goto out;
+	a->username = xstrdup(user);
+	a->password = (pass != NULL && *pass != '\0') ? xstrdup(pass) : NULL;
+	a->name = xstrdup(name != NULL ? name : "");
+	snprintf(a->gravatar, sizeof(a->gravatar), "%016llx%016llx",
+		 (unsigned long long)fnv1a(user, 1), (unsigned long long)fnv1a(user, 2));
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+void account_free(struct account *a)
+{
+	free(a->username);
+	free(a->password);
+	free(a->name);
+	memset(a, 0, sizeof(*a));
+}
+
+const struct account *state_find_account(const struct state *st, const char *username)
+{
+	size_t i;
+
+	if (username == NULL)
+		return NULL;
+	for (i = 0; i < st->naccounts; i++)
+		if (strcasecmp(st->accounts[i].username, username) == 0)
+			return &st->accounts[i];
+	return NULL;
+}
+
+int state_init(struct state *st, struct account *accounts, size_t n,
+	       long token_ttl, const char *auto_user)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->mu, NULL);
+	st->accounts = accounts;
+	st->naccounts = n;
+	st->token_ttl = st->default_ttl = token_ttl;
+	if (auto_user != NULL) {
+		st->auto_approve = st->default_auto = state_find_account(st, auto_user);
+		if (st->auto_approve == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void state_destroy(struct state *st)
+{
+	struct token *t, *tn;
+	struct session *s, *sn;
+	size_t i;
+
+	for (t = st->tokens_head; t != NULL; t = tn) {
+		tn = t->next_all;
+		free(t);
+	}
+	for (s = st->sessions_head; s != NULL; s = sn) {
+		sn = s->next_all;
+		free(s);
+	}
+	for (i = 0; i < st->naccounts; i++)
+		account_free(&st->accounts[i]);
+	free(st->accounts);
+	pthread_mutex_destroy(&st->mu);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Callers hold st->mu. */
+static struct token *find_token(struct state *st, const char *key)
+{
+	struct token *t;
+
+	if (key == NULL || strlen(key) != TOKEN_HEX)
+		return NULL;
+	for (t = st->tokens[bucket_of(key)]; t != NULL; t = t->next)
+		if (strcmp(t->key, key) == 0)
+			return t;
+	return NULL;
+}
+
+static bool token_live(const struct token *t)
+{
+	return t != NULL && !t->force_expired && time(NULL) < t->expires &&
+	       (t->status == TOKEN_NEW || t->status == TOKEN_APPROVED);
+}
+
+static struct session *find_session(struct state *st, const char *key)
+{
+	struct session *s;
+
+	if (key == NULL || strlen(key) != SESSION_HEX)
+		return NULL;
+	for (s = st->sessions[bucket_of(key)]; s != NULL; s = s->next)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	return NULL;
+}
+
+/* Adds a session for account a; caller holds st->mu. */
+static int add_session(struct state *st, const struct account *a, char sid[SESSION_HEX + 1])
+{
+	struct session *s;
+	size_t b;
+
+	do {
+		if (random_hex(sid, SESSION_HEX) != 0)
+			return -1;
+	} while (find_session(st, sid) != NULL);
+	s = xcalloc(1, sizeof(*s));
+	memcpy(s->key, sid, SESSION_HEX + 1);
+	s->serial = ++st->serial;
+	s->account = a;
+	b = bucket_of(sid);
+	s->next = st->sessions[b];
+	st->sessions[b] = s;
+	if (st->sessions_tail != NULL)
+		st->sessions_tail->next_all = s;
+	else
+		st->sessions_head = s;
+	st->sessions_tail = s;
+	return 0;
+}
+
+int state_new_token(struct state *st, char key[TOKEN_HEX + 1], time_t *expires)
+{
+	struct token *t;
+	size_t b;
+	int rc = -1;
+
+	pthread_mutex_lock(&st->mu);
+	do {
+		if (random_hex(key, TOKEN_HEX) != 0)
+			goto out;
+	} while (find_token(st, key) != NULL);
+	t = xcalloc(1, sizeof(*t));
+	memcpy(t->key, key, TOKEN_HEX + 1);
+	t->serial = ++st->serial;
+	t->expires = time(NULL) + st->token_ttl;
+	if (st->auto_approve != NULL) {
+		t->status = TOKEN_APPROVED;
+		t->account = st->auto_approve;
+	}
+	b = bucket_of(key);
+	t->next = st->tokens[b];
+	st->tokens[b] = t;
+	if (st->tokens_tail != NULL)
+		st->tokens_tail->next_all = t;
+	else
+		st->tokens_head = t;
+	st->tokens_tail = t;
+	*expires = t->expires;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+bool state_token_pending(struct state *st, const char *token)
+{
+	bool live;
+
+	pthread_mutex_lock(&st->mu);
+	live = token_live(find_token(st, token));
+	pthread_mutex_unlock(&st->mu);
+	return live;
+}
+
+enum state_rc state_approve(struct state *st, const char *token, const char *username)
+{
+	const struct account *a = state_find_account(st, username);
+	struct token *t;
+	enum state_rc rc;
+
+	pthread_mutex_lock(&st->mu);
+	t = find_token(st, token);
+	if (!token_live(t)) {
+		rc = ST_NO_TOKEN;
+	} else if (a == NULL) {
+		rc = ST_NO_USER;
+	} else {
+		t->status = TOKEN_APPROVED;
+		t->account = a;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum state_rc state_deny(struct state *st, const char *token)
+{
+	struct token *t;
+	enum state_rc rc = ST_NO_TOKEN;
+
+	pthread_mutex_lock(&st->mu);
+	t = find_token(st, token);
+	if (token_live(t)) {
+		t->status = TOKEN_DENIED;
+		t->account = NULL;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum state_rc state_expire(struct state *st, const char *token)
+{
+	struct token *t;
+	enum state_rc rc = ST_NO_TOKEN;
+
+	pthread_mutex_lock(&st->mu);
+	t = find_token(st, token);
+	if (t != NULL) {
+		t->force_expired = true;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum state_rc state_login(struct state *st, const char *token, const char *username,
+			  const char *password, time_t *expires)
+{
+	const struct account *a = state_find_account(st, username);
+	struct token *t;
+	enum state_rc rc;
+
+	if (a == NULL || a->password == NULL || password == NULL ||
+	    strcmp(a->password, password) != 0)
+		return ST_BAD_LOGIN;
+	pthread_mutex_lock(&st->mu);
+	t = find_token(st, token);
+	if (!token_live(t)) {
+		rc = ST_NO_TOKEN;
+	} else {
+		t->status = TOKEN_APPROVED;
+		t->account = a;
+		*expires = t->expires;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum state_rc state_new_session(struct state *st, const char *token,
+				char sid[SESSION_HEX + 1])
+{
+	struct token *t;
+	enum state_rc rc = ST_DENIED;
+
+	pthread_mutex_lock(&st->mu);
+	t = find_token(st, token);
+	if (token_live(t) && t->status == TOKEN_APPROVED) {
+		if (add_session(st, t->account, sid) != 0) {
+			rc = ST_ERROR;
+		} else {
+			t->status = TOKEN_USED;
+			rc = ST_OK;
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+enum state_rc state_session_for(struct state *st, const char *username,
+				char sid[SESSION_HEX + 1])
+{
+	const struct account *a = state_find_account(st, username);
+	enum state_rc rc;
+
+	if (a == NULL)
+		return ST_NO_USER;
+	pthread_mutex_lock(&st->mu);
+	rc = add_session(st, a, sid) == 0 ? ST_OK : ST_ERROR;
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+const struct account *state_session_account(struct state *st, const char *sid)
+{
+	const struct account *a = NULL;
+	struct session *s;
+
+	pthread_mutex_lock(&st->mu);
+	s = find_session(st, sid);
+	if (s != NULL && !s->revoked)
+		a = s->account;   /* accounts never change: safe after unlock */
+	pthread_mutex_unlock(&st->mu);
+	return a;
+}
+
+enum state_rc state_revoke(struct state *st, const char *sid)
+{
+	struct session *s;
+	enum state_rc rc = ST_NO_SESSION;
+
+	pthread_mutex_lock(&st->mu);
+	s = find_session(st, sid);
+	if (s != NULL && !s->revoked) {
+		s->revoked = true;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+size_t state_revoke_all(struct state *st)
+{
+	struct session *s;
+	size_t n = 0;
+
+	pthread_mutex_lock(&st->mu);
+	for (s = st->sessions_head; s != NULL; s = s->next_all) {
+		if (!s->revoked) {
+			s->revoked = true;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&st->mu);
+	return n;
+}
+
+enum state_rc state_configure(struct state *st, long ttl, const char *auto_user)
+{
+	const struct account *a = NULL;
+
+	if (auto_user != NULL && *auto_user != '\0') {
+		a = state_find_account(st, auto_user);
+		if (a == NULL)
+			return ST_NO_USER;
+	}
+	pthread_mutex_lock(&st->mu);
+	if (ttl >= 0)
+		st->token_ttl = ttl;
+	if (auto_user != NULL)
+		st->auto_approve = a;
+	pthread_mutex_unlock(&st->mu);
+	return ST_OK;
+}
+
+void state_restore_config(struct state *st)
+{
+	pthread_mutex_lock(&st->mu);
+	st->token_ttl = st->default_ttl;
+	st->auto_approve = st->default_auto;
+	pthread_mutex_unlock(&st->mu);
+}
+
+static const char *token_status_name(const struct token *t, time_t now)
+{
+	if (t->status == TOKEN_USED)
+		return "used";
+	if (t->force_expired || now >= t->expires)
+		return "expired";
+	switch (t->status) {
+	case TOKEN_APPROVED: return "approved";
+	case TOKEN_DENIED: return "denied";
+	default: return "new";
+	}
+}
+
+void state_dump_tokens(struct state *st, struct buf *out)
+{
+	const struct token *t;
+	time_t now = time(NULL);
+	char when[32];
+
+	buf_adds(out, "[");
+	pthread_mutex_lock(&st->mu);
+	for (t = st->tokens_head; t != NULL; t = t->next_all) {
+		format_tmdb_time(t->expires, when);
+		buf_printf(out, "%s{\"request_token\":\"%s\",\"status\":\"%s\",\"expires_at\":\"%s\",\"username\":",
+			   t == st->tokens_head ? "" : ",", t->key, token_status_name(t, now), when);
+		buf_json_cstr(out, t->account != NULL ? t->account->username : NULL);
+		buf_adds(out, "}");
+	}
+	pthread_mutex_unlock(&st->mu);
+	buf_adds(out, "]");
+}
+
+void state_dump_sessions(struct state *st, struct buf *out)
+{
+	const struct session *s;
+
+	buf_adds(out, "[");
+	pthread_mutex_lock(&st->mu);
+	for (s = st->sessions_head; s != NULL; s = s->next_all) {
+		buf_printf(out, "%s{\"session_id\":\"%s\",\"account_id\":%ld,\"revoked\":%s,\"username\":",
+			   s == st->sessions_head ? "" : ",", s->key, s->account->id,
+			   s->revoked ? "true" : "false");
+		buf_json_cstr(out, s->account->username);
+		buf_adds(out, "}");
+	}
+	pthread_mutex_unlock(&st->mu);
+	buf_adds(out, "]");
+}
