@@ -1,7 +1,9 @@
 /* fuzz_approval.c — approval_url: the URL the user is asked to open, built from the server's
  * Authentication-Callback header (untrusted), approve_url, the request token and redirect_to.
- * http_escape needs a real client: one is made once, through libpam (pam_start_confdir with
- * a throw-away service directory) and http_client_get; no request is ever sent.
+ * http_escape needs a client with a real libcurl handle. http_client_get cannot make one
+ * outside a PAM module (libpam's pam_set_data refuses a caller that is the application, even
+ * with a handle from pam_start_confdir), so this file includes http.c, like fuzz_header, and
+ * builds the struct itself around curl_easy_init(); no request is ever sent.
  *
  * Input format: byte 0 holds flags (bit 0: allow_http=yes; bit 1: no callback header at all);
  * the rest is NUL-separated: the callback header value, redirect_to, approve_url. A
@@ -13,60 +15,26 @@
  * approve_url followed by the token; it holds only printable non-blank ASCII; with
  * redirect_to, it ends with "redirect_to=" and the percent-encoded value, which libcurl's
  * URL parser finds as a parameter of the URL's query (not inside a fragment). */
-#include "config.h"
-
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
-#include <security/pam_appl.h>
+#include "../module/http.c"
 
 #include "approval.h"
-#include "http.h"
-#include "options.h"
 #include "fuzz_util.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef01234567"
 
-static pam_handle_t *pamh;
-static struct tmdb_options client_opts;
-static struct http_client *client;
+static struct http_client client;
 static CURL *escaper; /* for the expected encoding of redirect_to */
-
-static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)resp;
-	(void)data;
-	return PAM_CONV_ERR;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct pam_conv conv = { no_conv, NULL };
-	char dir[] = "/tmp/pam_tmdb_fuzz.XXXXXX", path[64];
-	FILE *f;
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		abort();
-	snprintf(path, sizeof(path), "%s/fuzz", dir);
-	f = fopen(path, "w");
-	if (f == NULL)
-		abort();
-	fputs("auth required pam_deny.so\n", f);
-	fclose(f);
-	if (pam_start_confdir("fuzz", "fuzzuser", &conv, dir, &pamh) != PAM_SUCCESS)
-		abort();
-	unlink(path);
-	rmdir(dir);
-	if (options_defaults(&client_opts) != PAM_SUCCESS ||
-	    http_client_get(pamh, &client_opts, &client) != PAM_SUCCESS)
-		abort();
+	client.curl = curl_easy_init();
 	escaper = curl_easy_init();
-	if (escaper == NULL)
+	if (client.curl == NULL || escaper == NULL)
 		abort();
 	return 0;
 }
@@ -154,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(token.request_token, TOKEN, sizeof(TOKEN));
 	token.callback = (data[0] & 2) ? NULL : callback;
 
-	url = approval_url(client, &o, &token, &used);
+	url = approval_url(&client, &o, &token, &used);
 	FUZZ_CHECK(url != NULL, "no URL");
 	FUZZ_CHECK(used == (token.callback != NULL && model_clean(token.callback, allow_http)),
 		   "header used=%d for \"%s\"", used, token.callback ? token.callback : "(none)");

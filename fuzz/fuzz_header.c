@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *want = NULL; /* the callback the lines so far call for */
 	bool body = false;
 	size_t fed = 0;
+	const uint8_t *body_start = NULL;
 
 	if (size < 1)
 		return 0;
@@ -92,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(want);
 
+	body_start = p;
 	while (p < end) {
 		size_t n = (size_t)(end - p) < 1000 ? (size_t)(end - p) : 1000;
 		char *chunk = fuzz_copy(p, n);
@@ -108,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (fed > 0)
-		FUZZ_CHECK(memcmp(r.body, p - fed, fed) == 0, "body bytes changed");
+		FUZZ_CHECK(memcmp(r.body, body_start, fed) == 0, "body bytes changed");
 	if (r.body != NULL)
 		wipe_free(r.body, c.cap);
 	r.body = NULL;

@@ -27,7 +27,8 @@ CLEANFILES += fuzz/.built fuzz/obj/*.o $(fuzz_programs)
 
 # One stamp for the whole set: the module objects are compiled once (instrumented, without
 # libFuzzer's main), then each target is linked from them, its own file and fuzz/stubs.c.
-# fuzz_header includes module/http.c itself, so it links without http.o.
+# fuzz_header and fuzz_approval include module/http.c itself (its callbacks are static; a
+# client cannot be made through libpam outside a module), so they link without http.o.
 # The module's C files are taken from module/local.mk's list (pam_tmdb.c is not in it).
 fuzz/.built: $(module_libtmdb_la_SOURCES) $(fuzz_target_sources) fuzz/stubs.c fuzz/fuzz_util.h \
 		fuzz/local.mk config.h
@@ -45,7 +46,7 @@ fuzz/.built: $(module_libtmdb_la_SOURCES) $(fuzz_target_sources) fuzz/stubs.c fu
 	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) $(fuzz_cppflags) -c $(top_srcdir)/fuzz/stubs.c -o fuzz/obj/stubs.o; \
 	for t in $(FUZZ_TARGETS); do \
 	  these=$$objs; \
-	  if test $$t = fuzz_header; then these=`echo " $$objs " | sed 's| fuzz/obj/http.o | |'`; fi; \
+	  case $$t in fuzz_header|fuzz_approval) these=`echo " $$objs " | sed 's| fuzz/obj/http.o | |'` ;; esac; \
 	  echo "  FUZZLD   fuzz/$$t"; \
 	  $(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer $(fuzz_cppflags) \
 	    $(top_srcdir)/fuzz/$$t.c $$these fuzz/obj/stubs.o $(fuzz_libs) -o fuzz/$$t; \

@@ -24,3 +24,5 @@ tests_host_pam_hostcheck_la_SOURCES = tests/host/pam_hostcheck.c
 tests_host_pam_hostcheck_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_host_pam_hostcheck_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_host_pam_hostcheck_la_LIBADD = $(PAM_LIBS) -lpam
+
+EXTRA_DIST += tests/host/README.md tests/host/valgrind.supp

@@ -1,0 +1,122 @@
+"""pam_tmdb under test: a generated config file and PAM service directory per test, and a
+run() that drives tmdb-host (the project's PAM host on the real libpam) through them.
+
+    def test_x(pam):                      # fixture from this module, import it in a test file
+        pam.conf["approval"] = "poll"     # keys written to the config file
+        pam.args.append("debug")          # module arguments
+        r = pam.run("authenticate", approve_as="alice")
+        assert r.ops["authenticate"] == ["PAM_SUCCESS"]
+"""
+
+import os
+import stat
+
+import pytest
+
+from pamhost import builddir, run_host, write_service
+
+API_KEY = "standin-api-key"
+ACCESS_TOKEN = "standin-access-token"
+# accounts the stand-in knows by default
+ALICE_ID = 1001
+TEST_ACCOUNT = "TMDbTestAccount"
+TEST_ACCOUNT_ID = 6089455
+
+
+def module_path():
+    p = os.environ.get("PAM_TMDB_SO") or os.path.join(builddir(), "module", ".libs", "pam_tmdb.so")
+    return os.path.abspath(p)
+
+
+def write_private(path, text, mode=0o600):
+    """Writes a file the module will accept (owned by us, not group/other-writable)."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(str(path), mode)
+    return str(path)
+
+
+class PamEnv:
+    TYPES = ("auth", "account", "session", "password")
+
+    def __init__(self, tmp_path, standin):
+        self.dir = tmp_path
+        self.standin = standin
+        self.service = "tmdb"
+        self.service_dir = tmp_path / "pam.d"
+        self.conf_path = tmp_path / "pam_tmdb.conf"
+        self.cache_dir = tmp_path / "cache"
+        self.cache_dir.mkdir(mode=0o700)
+        self.conf = {
+            "api_key": API_KEY,
+            "api_url": standin.url,
+            "cafile": standin.cafile,
+            "cache_dir": str(self.cache_dir),
+        }
+        self.args = []
+        self.raw_conf = None      # text written verbatim instead of self.conf
+        self.use_conf_file = True
+        self.lines = None         # service lines written verbatim
+
+    def conf_text(self):
+        if self.raw_conf is not None:
+            return self.raw_conf
+        return "".join("%s = %s\n" % (k, v) for k, v in self.conf.items() if v is not None)
+
+    def module_line(self, kind, control="required"):
+        args = (["conf=%s" % self.conf_path] if self.use_conf_file else []) + list(self.args)
+        return "%s %s %s %s" % (kind, control, module_path(), " ".join(args))
+
+    def write(self):
+        if self.use_conf_file:
+            write_private(self.conf_path, self.conf_text())
+        lines = self.lines or [self.module_line(t) for t in self.TYPES]
+        write_service(str(self.service_dir), self.service, lines)
+
+    def run(self, ops="authenticate", user="alice", **kw):
+        """Writes the config and runs tmdb-host; kw goes to pamhost.run_host."""
+        self.write()
+        kw.setdefault("cafile", self.standin.cafile)
+        return run_host(str(self.service_dir), self.service, user, ops, **kw)
+
+    def cache_file(self, user="alice"):
+        return self.cache_dir / user
+
+    def cache_entry(self, user="alice"):
+        """{key: value} of the user's cache file."""
+        lines = self.cache_file(user).read_text().splitlines()
+        assert lines[0] == "pam_tmdb-cache 1"
+        return dict(line.split(" ", 1) for line in lines[1:])
+
+
+def file_mode(path):
+    return stat.S_IMODE(os.lstat(str(path)).st_mode)
+
+
+def requests_to(standin, path, method=None):
+    return [r for r in standin.requests()
+            if r["path"] == path and (method is None or r["method"] == method)]
+
+
+def count(standin, method, path):
+    return standin.stats()["requests"].get("%s %s" % (method, path), 0)
+
+
+def assert_logged(result, *fragments):
+    msgs = result.log_messages
+    for frag in fragments:
+        assert any(frag in m for m in msgs), "no log line with %r in:\n%s" % (frag, "\n".join(msgs))
+
+
+@pytest.fixture
+def pam(tmp_path, standin):
+    return PamEnv(tmp_path, standin)
+
+
+@pytest.fixture
+def pam_http(tmp_path, standin_http):
+    env = PamEnv(tmp_path, standin_http)
+    env.conf["allow_http"] = "yes"
+    env.conf["cafile"] = None
+    return env
