@@ -31,7 +31,8 @@ static void check_fields(const struct jf_field *f, size_t n, int rc, const char 
 			size_t sl = strlen(f[i].str);
 			FUZZ_CHECK(f[i].type == JF_STRING && f[i].seen && !f[i].is_null, "string on %s", f[i].name);
 			FUZZ_CHECK(sl <= len, "string longer than the body");
-			FUZZ_CHECK(fuzz_utf8_ok((const unsigned char *)f[i].str, sl, false), "%s: invalid UTF-8", f[i].name);
+			/* finding F2: \uD800..\uDFFF escapes come out as invalid UTF-8 */
+			FUZZ_KNOWN(fuzz_utf8_ok((const unsigned char *)f[i].str, sl, false), "%s: invalid UTF-8", f[i].name);
 		}
 		if (!f[i].seen)
 			FUZZ_CHECK(!f[i].is_null && f[i].str == NULL && f[i].num == 0 && !f[i].boolean,
@@ -84,9 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(grc == 0 && g[G_SUCCESS].boolean && g[G_TOKEN].str != NULL &&
 					   strcmp(g[G_TOKEN].str, t.request_token) == 0 && g[G_EXPIRES].str != NULL,
 				   "token parser disagrees with json_fields_parse");
-#ifndef FUZZ_ALLOW_KNOWN_FINDINGS
 			check_time(t.expires_at, g[G_EXPIRES].str);
-#endif
 		} else {
 			FUZZ_CHECK(why != NULL, "token: failure without a reason");
 		}
@@ -140,12 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 64) {
 		char *s = fuzz_strndup(data, size);
 		time_t t = tmdb_parse_time(s);
-#ifndef FUZZ_ALLOW_KNOWN_FINDINGS
 		if (t != (time_t)-1)
 			check_time(t, s);
-#else
-		(void)t;
-#endif
 		free(s);
 	}
 	json_fields_clear(g, G_N);

@@ -405,6 +405,10 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 			pam_syslog(c->pamh, LOG_ERR, "%s %s: response larger than max_response=%ld bytes",
 				   method, where, o->max_response);
 			break;
+		} else if (code == CURLE_OPERATION_TIMEDOUT) {
+			pam_syslog(c->pamh, LOG_ERR, "%s %s: no complete answer within timeout=%ld s (connect_timeout=%ld s)",
+				   method, where, o->timeout, o->connect_timeout);
+			break; /* the time budget is spent: nothing left to retry with */
 		} else {
 			char safe[CURL_ERROR_SIZE];
 			text_sanitize(safe, sizeof(safe), c->errbuf, strlen(c->errbuf));

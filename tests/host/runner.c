@@ -87,11 +87,11 @@ static void print_env(pam_handle_t *pamh)
 {
 	char **env = pam_getenvlist(pamh);
 	for (size_t i = 0; env && env[i]; i++) {
-		const char *eq = strchr(env[i], '=');
+		char *eq = strchr(env[i], '=');
 		struct jbuf b;
 		ev_begin(&b, "env");
 		if (eq) {
-			*(char *)(uintptr_t)eq = '\0';	/* our own copy */
+			*eq = '\0';	/* our own copy */
 			ev_str(&b, "name", env[i]);
 			ev_str(&b, "value", eq + 1);
 		} else {

@@ -48,7 +48,7 @@ static void capture(int pri, int saved_errno, const char *fmt, va_list ap)
 	struct txn *t = current_txn;
 
 	errno = saved_errno;	/* for %m */
-	if (vasprintf(&msg, fmt ? fmt : "", ap) < 0)
+	if (!fmt || vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	if (t)
 		t->logs++;
