@@ -21,7 +21,7 @@ static bool model_callback(const char *line, size_t len, const char **v, size_t 
 {
 	static const char name[] = "authentication-callback:";
 	const char *b, *e;
-	if (len < sizeof(name) || strncasecmp(line, name, sizeof(name) - 1) != 0)
+	if (len < sizeof(name) - 1 || strncasecmp(line, name, sizeof(name) - 1) != 0)
 		return false;
 	b = line + sizeof(name) - 1;
 	e = line + len;

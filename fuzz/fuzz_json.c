@@ -41,15 +41,17 @@ static void check_fields(const struct jf_field *f, size_t n, int rc, const char 
 	(void)buf;
 }
 
-/* The time as TMDb writes it, for the round trip of expires_at. */
+/* The time as TMDb writes it, for the round trip of expires_at. Finding F3: blanks and signs
+ * inside the fields, negative hours/minutes/seconds and days past the month's end get in. */
 static void check_time(time_t t, const char *src)
 {
 	struct tm tm;
 	char back[32];
-	FUZZ_CHECK(t >= 0, "expires_at before 1970: %lld from \"%s\"", (long long)t, src);
+	FUZZ_CHECK(strlen(src) == 23, "a time of %zu bytes accepted", strlen(src));
 	FUZZ_CHECK(gmtime_r(&t, &tm) != NULL, "gmtime_r");
+	FUZZ_KNOWN(t >= 0, "expires_at before 1970: %lld from \"%s\"", (long long)t, src);
 	strftime(back, sizeof(back), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	FUZZ_CHECK(strcmp(back, src) == 0, "expires_at \"%s\" accepted as %lld (%s)", src, (long long)t, back);
+	FUZZ_KNOWN(strcmp(back, src) == 0, "expires_at \"%s\" accepted as %lld (%s)", src, (long long)t, back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -408,7 +408,9 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 		} else if (code == CURLE_OPERATION_TIMEDOUT) {
 			pam_syslog(c->pamh, LOG_ERR, "%s %s: no complete answer within timeout=%ld s (connect_timeout=%ld s)",
 				   method, where, o->timeout, o->connect_timeout);
-			break; /* the time budget is spent: nothing left to retry with */
+			if (deadline - now_ms() <= 0)
+				break; /* the whole budget is spent */
+			wait_ms = backoff; /* a connect timeout leaves time for another try */
 		} else {
 			char safe[CURL_ERROR_SIZE];
 			text_sanitize(safe, sizeof(safe), c->errbuf, strlen(c->errbuf));
