@@ -26,3 +26,11 @@ void pam_syslog(const pam_handle_t *pamh, int priority, const char *fmt, ...)
 	pam_vsyslog(pamh, priority, fmt, ap);
 	va_end(ap);
 }
+
+/* UBSan is built recoverable (-fsanitize-recover=undefined) only so that fuzz/known-findings.supp
+ * can silence an open, reported finding in fuzz-smoke; every other report still stops the run. */
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}

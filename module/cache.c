@@ -159,7 +159,7 @@ int cache_load(struct txn *t, struct tmdb_session *s)
 	dfd = open_dir(t);
 	if (dfd < 0)
 		return PAM_IGNORE;
-	rc = safe_read_fileat(dfd, name, CACHE_MAX_BYTES, &buf, &len, &why);
+	rc = safe_read_fileat(dfd, name, CACHE_MAX_BYTES, true, &buf, &len, &why);
 	close(dfd);
 	if (rc == -ENOENT)
 		return PAM_IGNORE;

@@ -21,7 +21,7 @@ int safe_check_owner_mode(const struct stat *st, const char **why)
 	return 0;
 }
 
-static int read_fd(int fd, size_t max, char **buf, size_t *len, const char **why)
+static int read_fd(int fd, size_t max, bool private_file, char **buf, size_t *len, const char **why)
 {
 	struct stat st;
 	char *data;
@@ -39,6 +39,10 @@ static int read_fd(int fd, size_t max, char **buf, size_t *len, const char **why
 	rc = safe_check_owner_mode(&st, why);
 	if (rc != 0)
 		return rc;
+	if (private_file && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		*why = "accessible by group or others (must be mode 0600)";
+		return -EPERM;
+	}
 	if (st.st_size < 0 || (size_t)st.st_size > max) {
 		*why = "too large";
 		return -EFBIG;
@@ -92,19 +96,20 @@ static int open_error(int err, const char **why)
 	}
 }
 
-int safe_read_fileat(int dirfd, const char *name, size_t max, char **buf, size_t *len, const char **why)
+int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
+		     const char **why)
 {
 	/* O_NONBLOCK: a FIFO planted in place of the file must not hang the login. */
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	int rc;
 	if (fd < 0)
 		return open_error(errno, why);
-	rc = read_fd(fd, max, buf, len, why);
+	rc = read_fd(fd, max, private_file, buf, len, why);
 	close(fd);
 	return rc;
 }
 
 int safe_read_file(const char *path, size_t max, char **buf, size_t *len, const char **why)
 {
-	return safe_read_fileat(AT_FDCWD, path, max, buf, len, why);
+	return safe_read_fileat(AT_FDCWD, path, max, false, buf, len, why);
 }

@@ -3,6 +3,7 @@
 #ifndef PAM_TMDB_SAFE_FILE_H
 #define PAM_TMDB_SAFE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -16,7 +17,9 @@ int safe_check_owner_mode(const struct stat *st, const char **why);
  * -EIO...) with *why set to a static explanation. */
 int safe_read_file(const char *path, size_t max, char **buf, size_t *len, const char **why);
 
-/* The same for a descriptor-relative name (used by the cache). */
-int safe_read_fileat(int dirfd, const char *name, size_t max, char **buf, size_t *len, const char **why);
+/* The same for a descriptor-relative name (used by the cache). With private, the file must
+ * also be unreadable by group and others (mode 0600 or stricter). */
+int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
+		     const char **why);
 
 #endif

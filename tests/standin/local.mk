@@ -19,3 +19,4 @@ tests_standin_tmdb_standin_SOURCES = \
 tests_standin_tmdb_standin_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(YAJL_CFLAGS) -pthread
 tests_standin_tmdb_standin_LDADD = $(MHD_LIBS) $(YAJL_LIBS) -lpthread
 endif
+EXTRA_DIST += tests/standin/README.md

@@ -7,7 +7,10 @@
  *              [--auto-approve USERNAME] [--token-ttl SECONDS]
  *              [--connection-timeout SECONDS] [--quiet]
  *
- * Runs until SIGINT or SIGTERM, then exits 0. */
+ * Without --api-key/--access-token: key "standin-api-key" and token
+ * "standin-access-token". Without --account: 6089455:TMDbTestAccount:secret
+ * (name "Test Name", as in the captures) and 1001:alice:alicepw (name "Alice").
+ * Runs until SIGINT or SIGTERM, then exits 0. See README.md. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,7 +168,7 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 		fputs("tmdb-standin: --tls-cert and --tls-key go together\n", stderr);
 		return -1;
 	}
-	if (cli->n_api_keys == 0 && cli->n_access_tokens == 0 && cli->n_accounts == 0) {
+	if (cli->n_api_keys == 0 && cli->n_access_tokens == 0) {
 		push(&cli->api_keys, &cli->n_api_keys, "standin-api-key");
 		push(&cli->access_tokens, &cli->n_access_tokens, "standin-access-token");
 	}
@@ -227,6 +231,35 @@ out:
 	return rc;
 }
 
+/* Binds and listens here, so that the port (and the public URL) is known
+ * before any request can arrive. Returns the socket or -1. */
+static int make_listener(const struct sockaddr_storage *ss, socklen_t len, unsigned *port)
+{
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, 256) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &blen) != 0)
+		goto fail;
+	if (bound.ss_family == AF_INET6)
+		*port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+	else
+		*port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	return fd;
+fail:
+	fprintf(stderr, "tmdb-standin: cannot listen: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static int make_addr(const char *host, long port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
@@ -262,7 +295,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int sig, rc = 1;
 	bool state_ready = false;
-	unsigned port;
+	unsigned port = 0;
+	socklen_t addrlen = 0;
 
 	memset(&cli, 0, sizeof(cli));
 	memset(&si, 0, sizeof(si));
@@ -271,7 +305,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_cli(&cli, argc, argv) != 0)
 		goto out;
-	if (make_addr(cli.bind, cli.port, &ss, &cfg.addrlen) != 0)
+	if (make_addr(cli.bind, cli.port, &ss, &addrlen) != 0)
 		goto out;
 	if (cli.tls_cert != NULL) {
 		cert = read_file(cli.tls_cert);
@@ -303,14 +337,13 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	cfg.addr = (const struct sockaddr *)&ss;
+	cfg.listen_fd = make_listener(&ss, addrlen, &port);
+	if (cfg.listen_fd < 0)
+		goto out_state;
+	cfg.family = ss.ss_family;
 	cfg.tls_cert_pem = cert;
 	cfg.tls_key_pem = key;
 	cfg.connection_timeout = (unsigned)cli.conn_timeout;
-	d = server_start(&si, &cfg);
-	if (d == NULL)
-		goto out_state;
-	port = server_port(d);
 	if (cli.public_url != NULL) {
 		size_t n = strlen(cli.public_url);
 
@@ -323,6 +356,11 @@ int main(int argc, char **argv)
 		buf_init(&u);
 		buf_printf(&u, "%s://localhost:%u", si.tls ? "https" : "http", port);
 		si.public_url = buf_steal(&u);
+	}
+	d = server_start(&si, &cfg);
+	if (d == NULL) {
+		close(cfg.listen_fd);
+		goto out_state;
 	}
 	if (cli.port_file != NULL && write_port_file(cli.port_file, port) != 0)
 		goto out_daemon;

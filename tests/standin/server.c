@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return dispatch(rq);
 }
 
+/* MHD's logger; the attribute lets -Wformat=2 accept the vfprintf. */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct standin *si = cls;
@@ -272,7 +275,7 @@ struct MHD_Daemon *server_start(struct standin *si, const struct server_config *
 	struct MHD_OptionItem tls_opts[3];
 	struct MHD_Daemon *d;
 
-	if (cfg->addr->sa_family == AF_INET6)
+	if (cfg->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	memset(tls_opts, 0, sizeof(tls_opts));
 	tls_opts[0].option = MHD_OPTION_END;
@@ -286,7 +289,7 @@ struct MHD_Daemon *server_start(struct standin *si, const struct server_config *
 	}
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, si,
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, si,
-			     MHD_OPTION_SOCK_ADDR, cfg->addr,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)cfg->listen_fd,
 			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, si,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, si,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, si,
@@ -300,13 +303,6 @@ struct MHD_Daemon *server_start(struct standin *si, const struct server_config *
 		fprintf(stderr, "tmdb-standin: cannot start the HTTP%s server\n",
 			cfg->tls_cert_pem != NULL ? "S" : "");
 	return d;
-}
-
-uint16_t server_port(struct MHD_Daemon *d)
-{
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-
-	return di != NULL ? di->port : 0;
 }
 
 void server_stop(struct MHD_Daemon *d)

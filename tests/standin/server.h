@@ -4,16 +4,14 @@
 #ifndef STANDIN_SERVER_H
 #define STANDIN_SERVER_H
 
-#include <stdint.h>
-#include <sys/socket.h>
 
 #include "standin.h"
 
 struct MHD_Daemon;
 
 struct server_config {
-	const struct sockaddr *addr;   /* address to bind, port included */
-	socklen_t addrlen;
+	int listen_fd;                 /* bound, listening socket (MHD closes it) */
+	int family;                    /* its address family */
 	const char *tls_cert_pem;      /* NULL: plain HTTP */
 	const char *tls_key_pem;
 	unsigned connection_timeout;   /* seconds */
@@ -21,8 +19,6 @@ struct server_config {
 
 /* Starts listening; returns NULL on failure (reason on stderr). */
 struct MHD_Daemon *server_start(struct standin *si, const struct server_config *cfg);
-/* The bound port (useful with port 0). */
-uint16_t server_port(struct MHD_Daemon *d);
 void server_stop(struct MHD_Daemon *d);
 
 #endif
