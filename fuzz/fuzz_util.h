@@ -22,24 +22,6 @@
 		}                                                                    \
 	} while (0)
 
-/* Invariants that an open finding (reported, see fuzz/regressions/README.md) still breaks:
- * checked only when FUZZ_STRICT is set in the environment, so that fuzz-smoke keeps finding
- * new problems instead of the known one. Once the module is fixed, turn the FUZZ_KNOWN back
- * into a FUZZ_CHECK. */
-static inline bool fuzz_strict(void)
-{
-	static int strict = -1;
-	if (strict < 0)
-		strict = getenv("FUZZ_STRICT") != NULL;
-	return strict != 0;
-}
-
-#define FUZZ_KNOWN(cond, ...)                         \
-	do {                                          \
-		if (fuzz_strict())                    \
-			FUZZ_CHECK(cond, __VA_ARGS__); \
-	} while (0)
-
 /* A malloc'd copy of exactly n bytes (not NUL-terminated): reading past it is an ASan error. */
 static inline char *fuzz_copy(const uint8_t *data, size_t n)
 {

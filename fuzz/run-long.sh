@@ -4,7 +4,7 @@
 # several runs, or a run next to `make fuzz-smoke`, never share files. The committed corpus is
 # read, never written. Prints one line per target: executions, seconds, executions per second
 # and the result; crashing inputs are kept in BUILDDIR/fuzz/. Exit status 1 when any target
-# crashed. Open findings (fuzz/regressions/README.md) are tolerated unless FUZZ_STRICT=1.
+# crashed.
 #
 #   fuzz/run-long.sh [-n RUNS] [-t MAX_SECONDS] [-j JOBS] [-b BUILDDIR] [TARGET...]
 #
@@ -38,10 +38,6 @@ fi
 if [ -z "$targets" ]; then
 	echo "run-long.sh: no fuzz targets in $builddir/fuzz; run 'make fuzz' there first" >&2
 	exit 2
-fi
-if [ -z "${FUZZ_STRICT:-}" ]; then
-	UBSAN_OPTIONS="suppressions=$srcdir/fuzz/known-findings.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-	export UBSAN_OPTIONS
 fi
 
 top=$(mktemp -d "${TMPDIR:-/tmp}/pam_tmdb-fuzz.XXXXXX") || exit 2

@@ -27,8 +27,7 @@ void pam_syslog(const pam_handle_t *pamh, int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* UBSan is built recoverable (-fsanitize-recover=undefined) only so that fuzz/known-findings.supp
- * can silence an open, reported finding in fuzz-smoke; every other report still stops the run. */
+/* Any UBSan report stops the run, with a stack trace. */
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void)
 {

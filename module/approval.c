@@ -28,8 +28,8 @@ static bool clean_url(const char *u, bool allow_http)
 	if (strncmp(u, "https://", 8) != 0 && !(allow_http && strncmp(u, "http://", 7) == 0))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
-			return false;
+		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f || u[i] == '#')
+			return false; /* no fragment: redirect_to is appended to the query */
 	return true;
 }
 

@@ -166,7 +166,12 @@ static long parse_retry_after(const char *v, size_t len)
 		time_t now = time(NULL);
 		if (when == (time_t)-1)
 			return -1;
-		return when <= now ? 0 : (long)(when - now) * 1000;
+		if (when <= now)
+			return 0;
+		/* capped like delay-seconds, so a far-future date cannot overflow */
+		if (when - now > (time_t)86400 * 365)
+			return 86400L * 365 * 1000;
+		return (long)(when - now) * 1000;
 	}
 }
 

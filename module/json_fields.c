@@ -6,6 +6,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "text.h"
 #include "wipe.h"
 
 struct jf_state {
@@ -101,6 +102,9 @@ static int on_string(void *ctx, const unsigned char *str, size_t len)
 			return fail(s, "field has the wrong type");
 		if (memchr(str, '\0', len) != NULL)
 			return fail(s, "string holds a NUL character");
+		/* yajl turns a lone \uD800-\uDFFF escape into bytes that are not UTF-8 */
+		if (!text_is_utf8((const char *)str, len))
+			return fail(s, "string is not valid UTF-8");
 		f->str = malloc(len + 1);
 		if (f->str == NULL)
 			return fail(s, "out of memory");

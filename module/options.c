@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include <curl/curl.h>
@@ -197,6 +198,12 @@ static bool is_web_url(const char *v)
 	bool ok = false;
 	if (u == NULL)
 		return false;
+	/* libcurl's parser also takes "https:host"; we want the plain form */
+	if (strncasecmp(v, "https://", 8) != 0 && strncasecmp(v, "http://", 7) != 0)
+		goto out;
+	/* no fragment, not even an empty one: the module appends to these URLs */
+	if (strchr(v, '#') != NULL)
+		goto out;
 	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK)
 		goto out;
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||

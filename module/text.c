@@ -1,7 +1,6 @@
 #include "config.h"
 #include "text.h"
 
-#include <stdbool.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
@@ -37,6 +36,19 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	if (need == 2 && cp < 0xa0)
 		return (size_t)-1;
 	return need;
+}
+
+bool text_is_utf8(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		size_t n = utf8_seq(u + i, len - i);
+		if (n == 0)
+			return false;
+		i += n == (size_t)-1 ? 2 : n;
+	}
+	return true;
 }
 
 size_t text_sanitize(char *dst, size_t cap, const char *src, size_t len)

@@ -17,26 +17,34 @@
 #define MAX_SESSION_ID 128
 #define MAX_USERNAME 128
 
+/* Strictly "YYYY-MM-DD HH:MM:SS UTC": digits where digits belong, real calendar dates. */
 time_t tmdb_parse_time(const char *s)
 {
-	struct tm tm;
-	char tail[8];
-	int consumed = 0;
+	static const char pattern[] = "dddd-dd-dd dd:dd:dd UTC";
+	struct tm tm, back;
+	time_t t;
+
+	if (s == NULL || strlen(s) != sizeof(pattern) - 1)
+		return -1;
+	for (size_t i = 0; pattern[i] != '\0'; i++) {
+		if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pattern[i])
+			return -1;
+	}
 	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strlen(s) != 23)
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = atoi(s + 11);
+	tm.tm_min = atoi(s + 14);
+	tm.tm_sec = atoi(s + 17);
+	if (tm.tm_year < 70 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
 		return -1;
-	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed != 19)
+	back = tm;
+	t = timegm(&tm);
+	/* timegm normalises 02-31 into March: such a date is not one */
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon || tm.tm_year != back.tm_year)
 		return -1;
-	memcpy(tail, s + 19, 5);
-	if (strcmp(tail, " UTC") != 0)
-		return -1;
-	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return timegm(&tm);
+	return t;
 }
 
 static bool is_lower_hex(const char *s, size_t n)

@@ -120,3 +120,54 @@ def pam_http(tmp_path, standin_http):
     env.conf["allow_http"] = "yes"
     env.conf["cafile"] = None
     return env
+
+
+# -- helpers for the hardening tests (test_hostile.py, test_concurrency.py, test_secrets.py) --
+
+# JSON punctuation travels unencoded, so that deeply nested bodies fit the stand-in's
+# request-line limit (libmicrohttpd's 32 KiB connection pool)
+_RAW_SAFE = '[]{}:,"'
+
+
+def fault_bytes(standin, path, body, **opts):
+    """Queues a stand-in fault whose body= holds arbitrary bytes (invalid UTF-8 included),
+    percent-encoded byte for byte (Standin.fault would re-encode text as UTF-8)."""
+    import urllib.parse
+    query = "path=%s&body=%s" % (urllib.parse.quote(path, safe=""),
+                                 urllib.parse.quote_from_bytes(bytes(body), safe=_RAW_SAFE))
+    for k, v in opts.items():
+        query += "&%s=%s" % (k, urllib.parse.quote(str(v), safe=""))
+    status, _, data = standin.request("POST", "/_standin/fault?" + query, body=b"")
+    assert status == 200, (status, data)
+
+
+def assert_host_survived(result):
+    """The host did not crash, abort or report a sanitizer/valgrind error: exit 0 or 1
+    (2 is a usage error, 99 valgrind, 66 TSan, anything else a signal or ASan) and its
+    last event is "end"."""
+    assert result.rc in (0, 1), "host exit %r\n%s" % (result.rc, result.dump())
+    assert result.ended, "no final end event\n%s" % result.dump()
+
+
+def tree_snapshot(root, skip=()):
+    """{relative path: (kind, mode, size, mtime_ns)} of everything under root (symlinks not
+    followed); paths starting with an entry of skip are left out."""
+    out = {}
+    root = str(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            if any(rel == s or rel.startswith(s + os.sep) for s in skip):
+                continue
+            st = os.lstat(full)
+            kind = "l" if stat.S_ISLNK(st.st_mode) else "d" if stat.S_ISDIR(st.st_mode) else "f"
+            out[rel] = (kind, stat.S_IMODE(st.st_mode), st.st_size if kind == "f" else 0,
+                        st.st_mtime_ns if kind == "f" else 0)
+    return out
+
+
+def all_texts(result):
+    """Every log line and conversation message of a run, as (kind, text) pairs."""
+    return ([("log", m) for m in result.log_messages] +
+            [("conv", c["msg"]) for c in result.conv])

@@ -73,6 +73,10 @@ static void test_nesting(void)
 		const char bad_utf8[] = "{\"s\":\"a\xff\"}";
 		CHECK(json_fields_parse(nul, strlen(nul), s, 1, &why) != 0, "embedded NUL refused: %s", why);
 		CHECK(json_fields_parse(bad_utf8, strlen(bad_utf8), s, 1, &why) != 0, "invalid UTF-8 refused: %s", why);
+		CHECK(json_fields_parse(S("{\"s\":\"\\udc00x\"}"), s, 1, &why) != 0, "lone surrogate refused: %s", why);
+		CHECK(json_fields_parse(S("{\"s\":\"\\ud83c\\udfac\"}"), s, 1, &why) == 0 && strcmp(s[0].str, "\xf0\x9f\x8e\xac") == 0,
+		      "a surrogate pair is one character");
+		json_fields_clear(s, 1);
 		CHECK(json_fields_parse(S("{\"s\":null}"), s, 1, &why) == 0 && s[0].is_null && s[0].str == NULL, "null is reported");
 		json_fields_clear(s, 1);
 	}
@@ -115,6 +119,10 @@ static void test_time(void)
 	CHECK(tmdb_parse_time("2026-13-28 10:11:12 UTC") == -1, "month 13 refused");
 	CHECK(tmdb_parse_time("2026-11-28T10:11:12 UTC") == -1, "ISO T refused");
 	CHECK(tmdb_parse_time("") == -1 && tmdb_parse_time(NULL) == -1, "empty refused");
+	CHECK(tmdb_parse_time("2026-01-01 -1: 0:+9 UTC") == -1, "signs and blanks refused");
+	CHECK(tmdb_parse_time("2026-02-31 00:00:00 UTC") == -1, "February 31st refused");
+	CHECK(tmdb_parse_time("2024-02-29 00:00:00 UTC") == 1709164800, "a leap day parses");
+	CHECK(tmdb_parse_time("1970-01-01 00:00:-1 UTC") == -1, "negative second refused");
 }
 
 static void test_text(void)
