@@ -349,7 +349,9 @@ class Bench:
             jobs += [{"key": "pam_floor_pamtester", "cmd": self.pamtester_cmd("permit"),
                       "env": ptenv},
                      {"key": "full_pamtester", "cmd": self.pamtester_cmd("tmdb-full"),
-                      "env": ptenv, "expect": fresh}]
+                      "env": ptenv, "expect": fresh},
+                     {"key": "cached_pamtester", "cmd": self.pamtester_cmd("tmdb-cached"),
+                      "env": ptenv, "expect": one}]
         R = self.timed(jobs)
 
         spawn = R["spawn_true"]
@@ -380,11 +382,16 @@ class Bench:
                       "no cache)", full, floor_full, 1.10, full["counts"])
         if pt:
             ptf = R["full_pamtester"]
-            self.time_row("3b", "full approve flow under pamtester (reference; floor 1b + 2a)",
-                          ptf, pt["median"] + http3["median"], None, ptf["counts"])
+            self.time_row("3b", "full approve flow under pamtester (floor 1b + 2a; pamtester, "
+                          "unlike tmdb-host, does not load libcurl itself)",
+                          ptf, pt["median"] + http3["median"], 1.10, ptf["counts"])
         cached = R["cached"]
         self.time_row("4", "cached session: tmdb-host + pam_tmdb (silent reuse)", cached,
                       floor_cached, 1.05, cached["counts"])
+        if pt:
+            ptc = R["cached_pamtester"]
+            self.time_row("4b", "cached session under pamtester (floor 1b + 2b)", ptc,
+                          pt["median"] + http1["median"], 1.05, ptc["counts"])
 
         # 7. requests and connections per authentication (checked on every run above)
         for key, rid, label, exp in (("full", "7a", "requests / TCP+TLS connections per fresh "
@@ -590,9 +597,7 @@ class Bench:
         ("TLS context per connection (SSL_CTX_new)", "SSL_CTX_new"),
         ("CA file parsing (X509_STORE_load_file)", "X509_STORE_load_file"),
         ("DRBG instantiation (RAND_get0_primary)", "RAND_get0_primary"),
-        ("curl_global_init", "curl_global_init"),
         ("curl_easy_init", "curl_easy_init"),
-        ("curl_easy_cleanup (closes the connection)", "curl_easy_cleanup"),
     )
 
     @staticmethod
@@ -662,6 +667,33 @@ class Bench:
                  "", str(self.cg_runs))
         self.row("CGb", "callgrind: total Ir, curl with the 3 requests", fmt_int(refs["curl3"]),
                  "", str(self.cg_runs))
+        if self.pamtester and self.pam_wrapper:
+            # pamtester does not link libcurl: here dlopen(pam_tmdb.so) pays for loading and
+            # binding (libpam uses RTLD_NOW) libcurl and its dependency tree
+            env = self.pamtester_env()
+            pt = {}
+            for key, svc in (("permit", "permit"), ("full", "tmdb-full")):
+                vals, dl = [], []
+                for i in range(self.cg_runs):
+                    out = cgdir / ("pt-%s.%d.out" % (key, i))
+                    self._callgrind(self.pamtester_cmd(svc), out, env=env)
+                    total, funcs = self._annotate(out, inclusive=True)
+                    vals.append(total)
+                    dl.append(max((ir for ir, n in funcs if re.search(r":_dl_open(\s|$)", n)),
+                                  default=0))
+                pt[key] = (statistics.median(vals), statistics.median(dl))
+            floor = pt["permit"][0] + refs["curl3"]
+            self.results["callgrind_pamtester"] = {"permit": pt["permit"][0],
+                                                   "full": pt["full"][0],
+                                                   "full_dlopen": pt["full"][1]}
+            self.row("CG3b", "callgrind full approve flow under pamtester: total Ir "
+                     "(pamtester + pam_permit: %s)" % fmt_int(pt["permit"][0]),
+                     fmt_int(pt["full"][0]), "", str(self.cg_runs),
+                     "%.2f× Ir(pamtester permit + 2a)" % (pt["full"][0] / floor), "", "")
+            self.row("CG3d", "… of which dlopen of the modules (_dl_open: pam_tmdb.so, "
+                     "libcurl and its dependencies, bound at once)", fmt_int(pt["full"][1]),
+                     "", str(self.cg_runs), "%.1f%% of the process"
+                     % (pt["full"][1] / pt["full"][0] * 100), "", "")
         k = 5 if self.quick else 20
         flows = (("full", self.host_cmd("tmdb-full"), "full approve flow (3)", 1),
                  ("cached", self.host_cmd("tmdb-cached"), "cached session (4)", 1),

@@ -223,7 +223,11 @@ def test_connection_reset_mid_body(env, step):
 def test_connection_closed_without_answer(env, step):
     env.standin.fault(STEPS[step][1], close=1)
     run_case(env, step)
-    assert attempts(env, step) == RETRIES + 1
+    # libcurl itself resends a request, once, when a *reused* connection dies before any byte
+    # of the answer came ("Connection died, retrying a fresh connect"): the later steps run on
+    # the connection of token/new, so the server may see one request more than retries + 1
+    expected = {RETRIES + 1} if step == "token" else {RETRIES + 1, RETRIES + 2}
+    assert attempts(env, step) in expected
 
 
 # -- 5xx and 429 ----------------------------------------------------------------------------
