@@ -23,7 +23,9 @@ first request, since the module reuses one connection for the transaction.
 import os
 import re
 import socket
+import ssl
 import time
+import urllib.request
 
 import pytest
 
@@ -57,13 +59,27 @@ CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # C0 (but LF), DEL, C1
 CONTROL_OR_LF = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
+def settle(standin, limit=8.0):
+    """Waits until the stand-in has finished every connection (a delayed or trickled answer
+    goes on after the module gave up), so that it cannot count into the next test."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if standin.stats()["open_connections"] == 0:
+                return
+        except Exception:  # a stand-in whose certificate we do not trust, say
+            return
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def env(pam):
     """The pam fixture with small budgets; approve_url on the stand-in, so that a URL built
     from it (no Authentication-Callback) never sends the host's browser to the internet."""
     pam.conf.update(timeout=str(TIMEOUT), connect_timeout="1", retries=str(RETRIES),
                     approve_url=pam.standin.url + "/authenticate/")
-    return pam
+    yield pam
+    settle(pam.standin)
 
 
 def budget(env):
@@ -186,7 +202,7 @@ def test_connect_never_answered(env, how):
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 def test_headers_never_sent(env, step):
-    env.standin.fault(STEPS[step][1], delay_ms=20000)
+    env.standin.fault(STEPS[step][1], delay_ms=(TIMEOUT + 1) * 1000)
     r = run_case(env, step)
     assert any("timeout=2" in t for _, t in module_lines(r)), r.dump()
     assert attempts(env, step) == 1, "the whole budget is spent: no retry"
@@ -227,7 +243,7 @@ def test_connection_closed_without_answer(env, step):
     # of the answer came ("Connection died, retrying a fresh connect"): the later steps run on
     # the connection of token/new, so the server may see one request more than retries + 1
     expected = {RETRIES + 1} if step == "token" else {RETRIES + 1, RETRIES + 2}
-    assert attempts(env, step) in expected
+    assert attempts(env, step) in expected, env.standin.requests()
 
 
 # -- 5xx and 429 ----------------------------------------------------------------------------
@@ -428,31 +444,68 @@ def test_malformed_answer(env, step, name, body):
     assert any("malformed answer" in t for _, t in module_lines(r)), r.dump()
 
 
+# Byte sequences that are not UTF-8. yajl 2.1 (validation on, the default the module keeps)
+# rejects the first group; it checks only the shape of multi-byte sequences, so the second
+# group (overlong forms, UTF-16 surrogates, code points beyond U+10FFFF) passes its parser.
 INVALID_UTF8 = {
     "lone_ff": b"\xff\xfe",
-    "overlong_slash": b"\xc0\xaf",
-    "surrogate": b"\xed\xa0\x80",
     "truncated_sequence": b"\xe2\x82",
+    "five_byte_form": b"\xf8\x88\x80\x80\x80",
+    "continuation_only": b"\x80\x80",
+}
+LAX_UTF8 = {
+    "overlong_slash": b"\xc0\xaf",
+    "overlong_esc": b"\xc0\x9b",
+    "surrogate": b"\xed\xa0\x80",
     "beyond_u10ffff": b"\xf5\x80\x80\x80",
 }
+
+
+def with_bad_bytes(step, where, bad):
+    if where == "in_another_field":
+        return VALID[step][:-1].encode() + b',"name2":"x' + bad + b'"}'
+    if step == "token":
+        return token_body().encode().replace(TOK.encode(), TOK[:38].encode() + bad)
+    if step == "session":
+        return session_body().encode().replace(SID.encode(), SID[:38].encode() + bad)
+    return account_body().encode().replace(b'"alice"', b'"ali' + bad + b'ce"')
 
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 @pytest.mark.parametrize("where", ["in_the_id", "in_another_field"])
 @pytest.mark.parametrize("kind", list(INVALID_UTF8))
 def test_invalid_utf8(env, step, where, kind):
-    bad = INVALID_UTF8[kind]
-    if where == "in_another_field":
-        body = VALID[step][:-1].encode() + b',"name2":"x' + bad + b'"}'
-    elif step == "token":
-        body = token_body(token='"%s"' % TOK[:38]).encode().replace(TOK[:38].encode(), TOK[:38].encode() + bad)
-    elif step == "session":
-        body = session_body().encode().replace(SID.encode(), SID[:38].encode() + bad)
-    else:
-        body = account_body().encode().replace(b'"alice"', b'"ali' + bad + b'ce"')
-    queue_body(env, step, body)
+    queue_body(env, step, with_bad_bytes(step, where, INVALID_UTF8[kind]))
     r = run_case(env, step)
     assert any("malformed answer" in t and "not valid JSON" in t for _, t in module_lines(r)), r.dump()
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+@pytest.mark.parametrize("kind", list(LAX_UTF8))
+def test_bytes_the_parser_lets_through_never_become_an_id(env, step, kind):
+    """What yajl lets through is still stopped by the shape checks (token: 40 hex; session
+    id: [A-Za-z0-9_-]) or by the binding (the name is not "alice"), and logged cleanly."""
+    queue_body(env, step, with_bad_bytes(step, "in_the_id", LAX_UTF8[kind]))
+    expect = "PAM_AUTH_ERR" if step == "account" else UNAVAIL
+    r = run_case(env, step, expect=expect)
+    if step == "account":
+        (line,) = [t for _, t in module_lines(r) if "may not sign in" in t]
+        assert '"ali??ce"' in line or '"ali???ce"' in line or '"ali????ce"' in line, line
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "module bug: json_fields.c relies on yajl's UTF-8 validation, which accepts overlong forms, "
+    "surrogates and code points beyond U+10FFFF; such a TMDb username is accepted and written "
+    "raw into TMDB_ACCOUNT_USERNAME and the cache file (logs are safe: text_sanitize)"))
+@pytest.mark.parametrize("kind", list(LAX_UTF8))
+def test_username_that_is_not_utf8_is_refused(env, kind):
+    """RFC 8259 section 8.1: JSON exchanged between systems is UTF-8; the module's comment says
+    its reader validates it. With account_match=any nothing else stops the name."""
+    env.conf["account_match"] = "any"
+    queue_body(env, "account", with_bad_bytes("account", "in_the_id", LAX_UTF8[kind]))
+    r = env.run("authenticate", approve_as="alice")
+    assert_host_survived(r)
+    assert r.op_list == [("authenticate", UNAVAIL)], r.dump()
 
 
 def test_valid_templates_are_accepted(env):
@@ -519,6 +572,11 @@ def odd_servers(tls):
         "wrong_host": Standin(tls=tls, cert=tls.wrong_host_cert, key=tls.wrong_host_key),
         "expired": Standin(tls=tls, cert=tls.expired_cert, key=tls.expired_key),
     }
+    for s in servers.values():
+        # the test itself reaches the control API without checking the certificate
+        s.ssl_context = ssl._create_unverified_context()
+        s._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                                urllib.request.HTTPSHandler(context=s.ssl_context))
     yield servers
     for s in servers.values():
         s.stop()
@@ -555,7 +613,7 @@ HOSTILE_TEXT = {
     "invalid_utf8": b'{"success":false,"status_code":%d,"status_message":"' + MARKER.encode() + b'\xff"}',
     "long": ('{"success":false,"status_code":%d,"status_message":"' + MARKER + "A" * 20000 + '"}').encode(),
     "bidi": ('{"success":false,"status_code":%d,"status_message":"' + MARKER +
-             '\\u202etxt.exe\\u2028next\\u200b"}').encode(),
+             '\\u202etxt.exe\\u200b"}').encode(),
 }
 # bodies that are not valid JSON (a raw control byte in a string, a byte that is not UTF-8)
 # are not TMDb error bodies at all; nor is one whose message holds a NUL (the module's JSON
@@ -582,16 +640,26 @@ def test_server_text_never_reaches_a_log_line_raw(env, step, variant):
         if variant == "raw_c1":
             assert "31m  next  raw" in line, line
         if variant == "long":
-            assert line.endswith("...") and len(line) < 400, line
+            assert "A" * 100 + "..." in line and len(line) < 400, line
 
 
 @pytest.mark.parametrize("step", ALL_STEPS)
-def test_server_text_in_debug_lines_of_retried_errors(env, step):
+def test_server_text_in_debug_lines(env, step):
+    """With debug, a final TMDb error body (404, status 34) is logged with its message,
+    sanitised."""
+    env.args.append("debug")
+    fault_bytes(env.standin, STEPS[step][1], HOSTILE_TEXT["escapes"] % 34, status=404)
+    r = run_case(env, step)
+    (line,) = [t for p, t in module_lines(r) if p == 7 and "TMDb status 34" in t]
+    assert MARKER + "[2J]0;pwned key" in line, line
+
+
+@pytest.mark.parametrize("step", ALL_STEPS)
+def test_server_text_of_retried_errors_is_not_logged(env, step):
     env.args.append("debug")
     fault_bytes(env.standin, STEPS[step][1], HOSTILE_TEXT["escapes"] % 9, status=503)
     r = run_case(env, step)
-    debug = [t for p, t in module_lines(r) if p == 7 and "TMDb status 9" in t]
-    assert debug and all(MARKER in t for t in debug), r.dump()
+    assert not [t for _, t in module_lines(r) if MARKER in t], r.dump()
 
 
 def test_hostile_account_name_is_sanitised_in_the_binding_log(env):
