@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 SRCDIR = Path(__file__).resolve().parents[1]
+sys.dont_write_bytecode = True  # nothing written into the source tree (tests/e2e/__pycache__)
 sys.path.insert(0, str(SRCDIR / "tests" / "e2e"))
 
 API_KEY = "standin-api-key"
