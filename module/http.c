@@ -13,10 +13,12 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <security/pam_ext.h>
 
+#include "curl_pool.h"
 #include "text.h"
 #include "wipe.h"
 
@@ -26,6 +28,7 @@
 
 struct http_client {
 	CURL *curl;
+	pid_t owner;        /* the process that took curl from the pool */
 	pam_handle_t *pamh;
 	const struct tmdb_options *o;
 	struct curl_slist *headers;
@@ -77,7 +80,9 @@ static void client_cleanup(pam_handle_t *pamh, void *data, int error_status)
 	(void)error_status;
 	if (c == NULL)
 		return;
-	curl_easy_cleanup(c->curl);
+	/* a handle from before a fork is the parent's: neither closed nor pooled here */
+	if (c->owner == getpid())
+		curl_pool_give(c->curl);
 	free_headers(c);
 	free(c);
 }
@@ -240,6 +245,8 @@ static int apply_options(struct http_client *c)
 	ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
 	if (o->cafile != NULL)
 		ok &= curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile) == CURLE_OK;
+	/* a pooled handle keeps the parsed CA store; an updated store is seen within 10 minutes */
+	ok &= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 600L) == CURLE_OK;
 	if (o->capath != NULL)
 		ok &= curl_easy_setopt(h, CURLOPT_CAPATH, o->capath) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent) == CURLE_OK;
@@ -269,11 +276,20 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 	}
 	if (pam_get_data(pamh, HTTP_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
 		c = (struct http_client *)(uintptr_t)data;
+		if (c->owner != getpid()) {
+			/* the host forked after an earlier entry point (sshd does): leave the
+			 * parent's connection alone and start our own */
+			c->curl = curl_pool_take();
+			c->owner = getpid();
+			if (c->curl == NULL)
+				return PAM_BUF_ERR;
+		}
 	} else {
 		c = calloc(1, sizeof(*c));
 		if (c == NULL)
 			return PAM_BUF_ERR;
-		c->curl = curl_easy_init();
+		c->curl = curl_pool_take();
+		c->owner = getpid();
 		if (c->curl == NULL) {
 			free(c);
 			return PAM_BUF_ERR;

@@ -5,6 +5,7 @@ module_libtmdb_la_SOURCES = \
 	module/binding.c module/binding.h \
 	module/cache.c module/cache.h \
 	module/conv.c module/conv.h \
+	module/curl_pool.c module/curl_pool.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
 	module/options.c module/options.h \
@@ -22,10 +23,13 @@ module_libtmdb_la_LDFLAGS = -pthread
 
 pamdir = $(PAMDIR)
 pam_LTLIBRARIES = module/pam_tmdb.la
+# -z nodelete: libpam unloads modules at pam_end; staying loaded keeps libcurl initialised and
+# the handle pool (curl_pool.c) alive for a long-lived host's next transaction.
 module_pam_tmdb_la_SOURCES = module/pam_tmdb.c
 module_pam_tmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(PAM_CFLAGS)
 module_pam_tmdb_la_LDFLAGS = -module -avoid-version -no-undefined -shared \
-	-Wl,--version-script=$(srcdir)/module/pam_tmdb.map -Wl,-z,relro -Wl,-z,now
+	-Wl,--version-script=$(srcdir)/module/pam_tmdb.map -Wl,-z,relro -Wl,-z,now \
+	-Wl,-z,nodelete
 module_pam_tmdb_la_LIBADD = module/libtmdb.la
 EXTRA_DIST += module/pam_tmdb.map
 

@@ -328,3 +328,24 @@ def test_non_root_host_uses_its_own_cache(standin):
         assert_logged(r, "cannot write the cache entry")
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_forked_child_does_not_touch_the_parents_connection(pam):
+    """sshd forks after authenticate: the child's close_session (with logout) must open its own
+    connection, and the parent's connection must stay usable for its next request."""
+    pam.conf["logout_on_close"] = "yes"
+    pam.conf["cache_dir"] = "none"
+    r = pam.run("authenticate fork:close_session acct_mgmt", approve_as="alice", extra=["--keep-going"])
+    assert r.op_list == [("authenticate", "PAM_SUCCESS"), ("fork:close_session", "PAM_SUCCESS"),
+                         ("acct_mgmt", "PAM_PERM_DENIED")], r.dump()
+    stats = pam.standin.stats()
+    assert count(pam.standin, "DELETE", DELETE) == 1
+    assert stats["total_requests"] == 5 and stats["connections"] == 2, stats
+    # the parent's four requests on its one connection, the child's delete on another
+    conn = {(q["method"], q["path"]): q["connection"] for q in pam.standin.requests()}
+    by_conn = [q["connection"] for q in pam.standin.requests()]
+    parent = conn[("GET", "/3/authentication/token/new")]
+    assert conn[("DELETE", DELETE)] != parent
+    assert by_conn.count(parent) == 4, pam.standin.requests()
+    for m in r.log_messages:
+        assert "SSL" not in m and "giving up" not in m, m

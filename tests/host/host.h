@@ -23,6 +23,7 @@ struct host_op {
 	const char *name;	/* as given on the command line */
 	enum op_kind kind;
 	int flags;		/* PAM_*_CRED for setcred */
+	int in_child;		/* "fork:OP": run in a forked child on a copy of the handle, like sshd */
 };
 
 struct host_opts {

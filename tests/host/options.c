@@ -68,6 +68,15 @@ static int parse_op(const char *s, struct host_op *op)
 		{"end:keep-env", OP_END_KEEPENV, 0},
 		{"env", OP_ENV, 0},
 	};
+	op->in_child = 0;
+	if (strncmp(s, "fork:", 5) == 0 && strncmp(s + 5, "fork:", 5) != 0) {
+		const char *name = s;
+		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV)
+			return -1;
+		op->name = name;
+		op->in_child = 1;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
 		if (strcmp(s, table[i].name) == 0) {
 			op->name = table[i].name;

@@ -11,6 +11,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -127,6 +130,35 @@ static uint64_t fnv1a(const char *s)
 }
 
 /*
+ * "fork:OP": the op runs in a child process on its copy of the handle, as OpenSSH runs
+ * setcred/open_session/close_session after forking; the child prints the op's event and
+ * exits with its code; the parent goes on with the handle it kept.
+ */
+static int call_op_in_child(struct txn *t, pam_handle_t *pamh, const struct host_op *op, int silent)
+{
+	pid_t pid;
+	int status;
+
+	txn_join_bg(t);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return PAM_SYSTEM_ERR;
+	if (pid == 0) {
+		int rc = call_op(pamh, op, silent);
+		if (!t->quiet)
+			ev_op(op->name, rc);
+		fflush(stdout);
+		_exit(rc & 0x7f);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return PAM_SYSTEM_ERR;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : PAM_SYSTEM_ERR;
+}
+
+/*
  * One transaction: pam_start, the ops, (env events), pam_end.
  * Returns 0 if every op returned PAM_SUCCESS, else the first failing rc.
  * *session receives a hash of the TMDB_SESSION_ID seen (0 = none).
@@ -165,6 +197,8 @@ static int run_transaction(struct txn *t, int print_final_env, uint64_t *session
 			if (rc == PAM_SUCCESS)
 				rc = start_handle(t, &conv, &pamh, carry);
 			free_envlist(carry);
+		} else if (op->in_child) {
+			rc = call_op_in_child(t, pamh, op, silent);
 		} else {
 			rc = call_op(pamh, op, silent);
 			txn_join_bg(t);	/* a poll-mode approval belongs to this op */

@@ -1,0 +1,49 @@
+#include "config.h"
+#include "curl_pool.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <unistd.h>
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static CURL *idle[CURL_POOL_MAX_IDLE];
+static size_t n_idle;
+static pid_t pool_pid;
+
+/* After fork the idle handles belong to the parent: closing them would send TLS close_notify
+ * on the parent's sockets, using them would interleave with its traffic. Forget them (the
+ * child leaks their memory, a bounded and one-time cost). Called with the lock held. */
+static void adopt_pool_if_forked(void)
+{
+	pid_t me = getpid();
+	if (pool_pid != me) {
+		n_idle = 0;
+		pool_pid = me;
+	}
+}
+
+CURL *curl_pool_take(void)
+{
+	CURL *h = NULL;
+	pthread_mutex_lock(&pool_lock);
+	adopt_pool_if_forked();
+	if (n_idle > 0)
+		h = idle[--n_idle];
+	pthread_mutex_unlock(&pool_lock);
+	return h != NULL ? h : curl_easy_init();
+}
+
+void curl_pool_give(CURL *h)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	adopt_pool_if_forked();
+	if (n_idle < CURL_POOL_MAX_IDLE) {
+		idle[n_idle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+}
