@@ -265,9 +265,8 @@ class Bench:
         return out
 
     def peak_rss(self, key, cmd, env=None, prepare=None):
-        """Peak RSS (kB) of a fresh process, from /usr/bin/time (GNU time %M). The host's own
-        max_rss_kb is not used here: Linux carries ru_maxrss over execve, so a host started
-        from this Python process reports Python's RSS when that is larger."""
+        """Peak RSS (kB) of a fresh process, from /usr/bin/time (GNU time %M): the same
+        measure for the host and for curl."""
         if not self.time_bin:
             return None
         vals = []
@@ -478,10 +477,11 @@ class Bench:
         summ = r.summary
         if r.rc != 0 or not summ or summ["ok"] != n:
             raise BenchError("long-lived host: %s" % r.dump()[-3000:])
-        if d["requests"] != 3 * n or d["connections"] != n:
+        # pooled libcurl handles (module/curl_pool.c) keep one connection for the whole run
+        if d["requests"] != 3 * n or not 1 <= d["connections"] <= 2:
             self.errors.append("long-lived host: %d requests / %d connections for %d "
-                               "transactions, expected %d / %d"
-                               % (d["requests"], d["connections"], n, 3 * n, n))
+                               "transactions, expected %d / 1"
+                               % (d["requests"], d["connections"], n, 3 * n))
         tps = n / summ["seconds"]
         rss = summ["rss_kb_at"]
         lo, hi = str(n // 10), str(n)
@@ -498,7 +498,7 @@ class Bench:
                  "0 kB growth", "yes" if growth <= 0 else "**no**")
         self.row("5c", "long-lived host: requests / connections per transaction",
                  "%.2f / %.2f" % (d["requests"] / n, d["connections"] / n), "", "", "",
-                 "3 / 1", "yes" if d["requests"] == 3 * n and d["connections"] == n else
+                 "3 / ≤ 1", "yes" if d["requests"] == 3 * n and d["connections"] <= n else
                  "**no**")
 
     def long_lived_permit(self):
@@ -531,10 +531,11 @@ class Bench:
         summ = r.summary
         if r.rc != 0 or not summ or summ["ok"] != total:
             raise BenchError("threaded host: %s" % r.dump()[-3000:])
-        if d["requests"] != 3 * total or d["connections"] != total:
+        # at most one pooled connection per thread that ran at the same time
+        if d["requests"] != 3 * total or not 1 <= d["connections"] <= t:
             self.errors.append("threaded host: %d requests / %d connections for %d "
-                               "transactions, expected %d / %d"
-                               % (d["requests"], d["connections"], total, 3 * total, total))
+                               "transactions, expected %d / at most %d"
+                               % (d["requests"], d["connections"], total, 3 * total, t))
         if summ.get("distinct_sessions") != total:
             self.errors.append("threaded host: %s distinct sessions for %d transactions"
                                % (summ.get("distinct_sessions"), total))
