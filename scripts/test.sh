@@ -3,12 +3,13 @@
 #   1. a normal build (-Werror): unit tests + end-to-end tests (real libpam, stand-in over TLS);
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the end-to-end tests once more with every PAM host process under valgrind memcheck;
-#   4. the fuzzers briefly on their corpora, and `make distcheck`.
+#   4. the fuzzers briefly on their corpora, the benchmark's quick mode (it checks request and
+#      connection counts, never timings), and `make distcheck`.
 # Phases can be chosen: TEST_PHASES="normal asan" scripts/test.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-phases=${TEST_PHASES:-normal asan valgrind fuzz distcheck}
+phases=${TEST_PHASES:-normal asan valgrind fuzz bench distcheck}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
@@ -73,6 +74,11 @@ for phase in $phases; do
 		build normal
 		echo "== fuzz: each target briefly on its corpus"
 		make -C _build/normal fuzz-smoke
+		;;
+	bench)
+		build normal
+		echo "== bench: quick mode"
+		make -C _build/normal bench-quick
 		;;
 	distcheck)
 		build normal
