@@ -65,12 +65,6 @@ def summarize(samples):
             "n": len(samples)}
 
 
-def write_private(path, text, mode=0o600):
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(str(path), mode)
-    return str(path)
 
 
 def _loadavg():
@@ -158,7 +152,7 @@ class Bench:
         self.hung_budget = float(self.confs["hung"].get("timeout", 10))
         for name, conf in self.confs.items():
             path = d / ("pam_tmdb-%s.conf" % name)
-            write_private(path, "".join("%s = %s\n" % kv for kv in conf.items()))
+            self.pamhost.write_private(path, "".join("%s = %s\n" % kv for kv in conf.items()))
             self.pamhost.write_service(str(self.svcdir), "tmdb-" + name,
                                        ["auth required %s conf=%s" % (self.module, path)])
         self.pamhost.write_service(str(self.svcdir), "permit",

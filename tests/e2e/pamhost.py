@@ -100,6 +100,15 @@ def pam_wrapper_library():
     return None
 
 
+def write_private(path, text, mode=0o600):
+    """Writes a file the module accepts as secure (owned by us, not group/other-writable)."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(str(path), mode)
+    return str(path)
+
+
 def write_service(dirpath, service, lines, other=True):
     """Writes service file ``dirpath/service`` (mode 0600) and returns its path.
 

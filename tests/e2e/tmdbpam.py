@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from pamhost import builddir, run_host, write_service
+from pamhost import builddir, run_host, write_private, write_service  # noqa: F401 (write_private re-exported)
 
 API_KEY = "standin-api-key"
 ACCESS_TOKEN = "standin-access-token"
@@ -26,15 +26,6 @@ TEST_ACCOUNT_ID = 6089455
 def module_path():
     p = os.environ.get("PAM_TMDB_SO") or os.path.join(builddir(), "module", ".libs", "pam_tmdb.so")
     return os.path.abspath(p)
-
-
-def write_private(path, text, mode=0o600):
-    """Writes a file the module will accept (owned by us, not group/other-writable)."""
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(str(path), mode)
-    return str(path)
 
 
 class PamEnv:
