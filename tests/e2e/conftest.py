@@ -57,3 +57,7 @@ def standin(_standin_https_server):
 def standin_http(_standin_http_server):
     _standin_http_server.reset()
     return _standin_http_server
+
+
+# pam_tmdb under test: `pam` (HTTPS stand-in) and `pam_http` (plain HTTP), see tmdbpam.py.
+from tmdbpam import pam, pam_http  # noqa: E402,F401  (fixtures)

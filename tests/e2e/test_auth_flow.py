@@ -6,7 +6,7 @@ import re
 import threading
 import time
 
-from tmdbpam import ALICE_ID, API_KEY, assert_logged, count, pam, pam_http, requests_to  # noqa: F401
+from tmdbpam import ALICE_ID, API_KEY, assert_logged, count, requests_to
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"

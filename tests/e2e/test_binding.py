@@ -1,7 +1,7 @@
 """Binding the TMDb account to the PAM user (SPEC: account_match, user_map; Return codes):
 a session that will not be handed over is deleted on the server."""
 
-from tmdbpam import ALICE_ID, TEST_ACCOUNT, TEST_ACCOUNT_ID, assert_logged, count, pam, write_private  # noqa: F401
+from tmdbpam import ALICE_ID, TEST_ACCOUNT, TEST_ACCOUNT_ID, assert_logged, count, write_private
 
 DELETE = "/3/authentication/session"
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tmdbpam import API_KEY, assert_logged, pam, write_private  # noqa: F401
+from tmdbpam import API_KEY, assert_logged, write_private
 
 
 def assert_config_error(pam, r, *fragments):

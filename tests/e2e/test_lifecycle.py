@@ -5,14 +5,12 @@ the cache's defences against planted files and hostile user names."""
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 
 import pytest
 
 from pamhost import run_host, write_service
-from tmdbpam import (ALICE_ID, API_KEY, TEST_ACCOUNT, assert_logged, count, file_mode, module_path,  # noqa: F401
-                     pam, write_private)
+from tmdbpam import ALICE_ID, API_KEY, TEST_ACCOUNT, assert_logged, count, file_mode, module_path, write_private
 
 ACCOUNT = "/3/account"
 TOKEN_NEW = "/3/authentication/token/new"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from standin import Standin
-from tmdbpam import PamEnv, assert_logged, count, pam  # noqa: F401
+from tmdbpam import PamEnv, assert_logged, count
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
