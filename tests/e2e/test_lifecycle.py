@@ -291,7 +291,7 @@ def test_chauthtok_is_ignored(pam):
 # -- a host that is not root ----------------------------------------------------------------
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
-def test_non_root_host_uses_its_own_cache(standin):
+def test_non_root_host_uses_its_own_cache(standin, monkeypatch):
     """The host runs as nobody: its cache dir (owned by nobody) is used, files are owned by
     nobody; a root-owned config readable by all is accepted."""
     d = tempfile.mkdtemp(prefix="pam_tmdb-nonroot-")
@@ -303,11 +303,19 @@ def test_non_root_host_uses_its_own_cache(standin):
         os.chown(cache, nobody, nobody)
         ca = shutil.copy(standin.cafile, os.path.join(d, "ca.pem"))
         os.chmod(ca, 0o644)
+        # the build tree may sit below a directory nobody cannot enter (/root): copy the
+        # host and the module where nobody can read them
+        from pamhost import host_binary
+        host = shutil.copy(host_binary(), os.path.join(d, "tmdb-host"))
+        module = shutil.copy(module_path(), os.path.join(d, "pam_tmdb.so"))
+        os.chmod(host, 0o755)
+        os.chmod(module, 0o755)
+        monkeypatch.setenv("TMDB_HOST", host)
         conf = write_private(os.path.join(d, "pam_tmdb.conf"),
                              "api_key = %s\napi_url = %s\ncafile = %s\ncache_dir = %s\n" % (API_KEY, standin.url, ca, cache),
                              mode=0o644)
         svc = os.path.join(d, "pam.d")
-        write_service(svc, "tmdb", ["%s required %s conf=%s" % (t, module_path(), conf)
+        write_service(svc, "tmdb", ["%s required %s conf=%s" % (t, module, conf)
                                     for t in ("auth", "account", "session")])
         os.chmod(svc, 0o755)
         for f in os.listdir(svc):
