@@ -72,6 +72,17 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool looks_like_option_name(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n > 32 || key[0] < 'a' || key[0] > 'z')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || key[i] == '_'))
+			return false;
+	return true;
+}
+
 static const struct opt_spec *find_spec(const char *key)
 {
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
@@ -233,7 +244,11 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 	bool b;
 
 	if (s == NULL) {
-		set_err(err, errlen, "unknown option \"%.64s\"", key);
+		/* echo only what looks like an option name: a pasted API key must not reach syslog */
+		if (looks_like_option_name(key))
+			set_err(err, errlen, "unknown option \"%s\"", key);
+		else
+			set_err(err, errlen, "unknown option (name not shown: it does not look like an option name)");
 		return PAM_SERVICE_ERR;
 	}
 	if (value == NULL)  /* a bare argument means yes */

@@ -206,21 +206,28 @@ static char *build_path(struct tmdb_client *t, const char *path, const char *ext
 	return out;
 }
 
-/* Reads a non-2xx (or success:false) answer: logs it, sets *status_code, and maps the
- * key/token errors to PAM_SERVICE_ERR; everything else is PAM_AUTHINFO_UNAVAIL unless the
- * caller knows better from *status_code. */
-static int answer_error(struct tmdb_client *t, const char *what, const struct http_response *r, long *status_code)
+/* Reads a non-2xx answer: sets *status_code and maps the key/token errors to
+ * PAM_SERVICE_ERR; everything else is PAM_AUTHINFO_UNAVAIL unless the caller knows better
+ * from *status_code. The statuses in expected (a 0-terminated list) are outcomes the caller
+ * handles and logs in its own words ("not approved yet" comes every poll): they are logged
+ * only with debug; any other answer is logged as an error. */
+static int answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+			const long *expected, long *status_code)
 {
 	struct tmdb_error e;
 	bool parsed = tmdb_parse_error(r->body, r->len, &e) == 0;
+	bool quiet = false;
 	*status_code = parsed ? e.status_code : 0;
 	if (parsed && (e.status_code == TMDB_ST_INVALID_KEY || e.status_code == TMDB_ST_SUSPENDED_KEY)) {
 		pam_syslog(t->pamh, LOG_ERR, "%s: TMDb rejected the API key or access token (HTTP %ld, status %ld: %s)",
 			   what, r->status, e.status_code, e.message);
 		return PAM_SERVICE_ERR;
 	}
-	if (parsed && t->o->debug)
-		pam_syslog(t->pamh, LOG_DEBUG, "%s: HTTP %ld, TMDb status %ld: %s", what, r->status, e.status_code, e.message);
+	for (; parsed && *expected != 0; expected++)
+		quiet |= *expected == e.status_code;
+	if (parsed && (!quiet || t->o->debug))
+		pam_syslog(t->pamh, quiet ? LOG_DEBUG : LOG_ERR, "%s: HTTP %ld, TMDb status %ld: %s", what, r->status,
+			   e.status_code, e.message);
 	if (!parsed)
 		pam_syslog(t->pamh, LOG_ERR, "%s: unexpected answer HTTP %ld%s", what, r->status,
 			   r->status >= 300 && r->status < 400 ? " (redirects are not followed)" : " without a TMDb error body");
@@ -254,7 +261,7 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!is_2xx(r.status))
-		rc = answer_error(t, what, &r, &status);
+		rc = answer_error(t, what, &r, (const long[]){ 0 }, &status);
 	else if (tmdb_parse_token(r.body, r.len, out, &why) != 0)
 		rc = malformed(t, what, why);
 	else {
@@ -284,7 +291,7 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!is_2xx(r.status)) {
-		rc = answer_error(t, what, &r, &status);
+		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED)
 			rc = PAM_AUTH_ERR;
 		else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID)
@@ -326,7 +333,7 @@ int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!is_2xx(r.status)) {
-		rc = answer_error(t, what, &r, &status);
+		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_AUTH_FAILED, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_AUTH_FAILED)
 			rc = PAM_AUTH_ERR;
 	} else if (tmdb_parse_account(r.body, r.len, out, &why) != 0) {
@@ -359,7 +366,8 @@ int tmdb_delete_session(struct tmdb_client *t, const char *session_id)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!is_2xx(r.status)) {
-		rc = answer_error(t, what, &r, &status);
+		/* callers log a failed delete themselves */
+		rc = answer_error(t, what, &r, (const long[]){ 6, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
 			rc = PAM_AUTH_ERR;
 	}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Sets up and runs the whole test suite:
 #   1. a normal build (-Werror): unit tests + end-to-end tests (real libpam, stand-in over TLS);
-#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer, and the
+#      32-thread concurrency tests with a ThreadSanitizer build of the module and host;
 #   3. the end-to-end tests once more with every PAM host process under valgrind memcheck;
 #   4. the fuzzers briefly on their corpora, the benchmark's quick mode (it checks request and
 #      connection counts, never timings), and `make distcheck`.
@@ -9,7 +10,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-phases=${TEST_PHASES:-normal asan valgrind fuzz bench distcheck}
+phases=${TEST_PHASES:-normal asan tsan valgrind fuzz bench distcheck}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
@@ -63,6 +64,13 @@ for phase in $phases; do
 	asan)
 		build asan --enable-sanitizers
 		run_check asan all
+		;;
+	tsan)
+		build normal
+		build tsan CFLAGS="-fsanitize=thread -g -O1" LDFLAGS=-fsanitize=thread
+		echo "== tsan: concurrency tests with a ThreadSanitizer build"
+		run_check normal e2e TESTS=tests/e2e/run-pytest.sh TMDB_TSAN_BUILDDIR="$top/_build/tsan" \
+			PYTEST_ARGS="-k thread_sanitizer"
 		;;
 	valgrind)
 		build normal

@@ -11,7 +11,9 @@ The stand-in binary comes from $TMDB_STANDIN, else $TMDB_BUILDDIR/tests/standin/
 was not built (libmicrohttpd missing).
 """
 
+import ssl
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,25 @@ def standin(_standin_https_server):
 def standin_http(_standin_http_server):
     _standin_http_server.reset()
     return _standin_http_server
+
+
+@pytest.fixture(scope="module")
+def odd_servers(tls):
+    """Stand-ins whose certificate a careful client must refuse: signed by an unrelated CA,
+    for another host name, expired. The tests reach their control API unverified."""
+    servers = {
+        "untrusted": Standin(tls=tls, cert=tls.untrusted_cert, key=tls.untrusted_key),
+        "wrong_host": Standin(tls=tls, cert=tls.wrong_host_cert, key=tls.wrong_host_key),
+        "expired": Standin(tls=tls, cert=tls.expired_cert, key=tls.expired_key),
+    }
+    for s in servers.values():
+        # the test itself reaches the control API without checking the certificate
+        s.ssl_context = ssl._create_unverified_context()
+        s._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                                urllib.request.HTTPSHandler(context=s.ssl_context))
+    yield servers
+    for s in servers.values():
+        s.stop()
 
 
 # pam_tmdb under test: `pam` (HTTPS stand-in) and `pam_http` (plain HTTP), see tmdbpam.py.

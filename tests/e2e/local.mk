@@ -9,11 +9,15 @@ EXTRA_DIST += \
 	tests/e2e/standin.py \
 	tests/e2e/test_auth_flow.py \
 	tests/e2e/test_binding.py \
+	tests/e2e/test_concurrency.py \
 	tests/e2e/test_config.py \
 	tests/e2e/test_host.py \
 	tests/e2e/test_lifecycle.py \
 	tests/e2e/test_network.py \
+	tests/e2e/test_secrets.py \
+	tests/e2e/test_hostile.py \
 	tests/e2e/test_standin.py \
-	tests/e2e/tmdbpam.py
+	tests/e2e/tmdbpam.py \
+	tests/e2e/tsan.supp
 AM_TESTS_ENVIRONMENT += \
 	TMDB_SANITIZERS='$(ENABLE_SANITIZERS)'; export TMDB_SANITIZERS;

@@ -143,7 +143,8 @@ class HostResult:
         self.stdout = stdout
         self.stderr = stderr
         self.events = []
-        for n, line in enumerate(stdout.splitlines(), 1):
+        # split("\n"), not splitlines(): a server's U+2028 inside a message is not a line end
+        for n, line in enumerate(stdout.split("\n"), 1):
             if not line.strip():
                 continue
             try:

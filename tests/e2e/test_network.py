@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from standin import Standin
 from tmdbpam import PamEnv, assert_logged, count
 
 TOKEN_NEW = "/3/authentication/token/new"
@@ -16,19 +15,6 @@ ACCOUNT = "/3/account"
 
 def unavailable(r):
     return r.op_list == [("authenticate", "PAM_AUTHINFO_UNAVAIL")]
-
-
-@pytest.fixture(scope="module")
-def odd_servers(tls):
-    """Stand-ins whose certificate a careful client must refuse."""
-    servers = {
-        "untrusted": Standin(tls=tls, cert=tls.untrusted_cert, key=tls.untrusted_key),
-        "wrong_host": Standin(tls=tls, cert=tls.wrong_host_cert, key=tls.wrong_host_key),
-        "expired": Standin(tls=tls, cert=tls.expired_cert, key=tls.expired_key),
-    }
-    yield servers
-    for s in servers.values():
-        s.stop()
 
 
 @pytest.mark.parametrize("kind", ["untrusted", "wrong_host", "expired"])

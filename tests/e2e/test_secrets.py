@@ -266,10 +266,6 @@ def test_api_key_file_with_a_bad_first_line(sec):
     assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "module bug: options.c options_set() logs an unknown key by name (unknown option \"%.64s\"); "
-    "a secret pasted alone on a line of the config file, or given as a bare module argument, "
-    "is logged as that name"))
 @pytest.mark.parametrize("where", ["file", "argument"])
 def test_pasted_secret_is_not_logged_as_an_unknown_key(sec, where):
     if where == "file":
