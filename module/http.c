@@ -42,11 +42,14 @@ struct http_client {
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
+static bool curl_threadsafe;
 
 /* curl_global_init is thread-safe only when libcurl says so (CURL_VERSION_THREADSAFE,
  * libcurl >= 7.84); pthread_once at least serialises our own threads in either case. */
 static void curl_init_once(void)
 {
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	curl_threadsafe = v != NULL && (v->features & CURL_VERSION_THREADSAFE) != 0;
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
@@ -274,6 +277,9 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
 		return PAM_SERVICE_ERR;
 	}
+	if (!curl_threadsafe && o->debug)
+		pam_syslog(pamh, LOG_DEBUG, "libcurl %s lacks CURL_VERSION_THREADSAFE: a threaded host must call "
+			   "curl_global_init before starting threads", curl_version());
 	if (pam_get_data(pamh, HTTP_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
 		c = (struct http_client *)(uintptr_t)data;
 		if (c->owner != getpid()) {
