@@ -97,11 +97,6 @@ static char *url_message(const char *url, char **qr, bool want_qr)
 	return msg;
 }
 
-static int try_session(struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
-{
-	return tmdb_new_session(api, token->request_token, session_id);
-}
-
 static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
 		      const char *msg, const char *qr, long deadline, char **session_id)
 {
@@ -125,7 +120,7 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_
 			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
-		rc = try_session(api, token, session_id);
+		rc = tmdb_new_session(api, token->request_token, session_id);
 		if (rc != PAM_AUTH_ERR)
 			break; /* approved, or an error that another Enter will not fix */
 		rc = PAM_MAXTRIES;
@@ -162,13 +157,13 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_to
 	 * should not wait a poll interval */
 	for (;;) {
 		long next;
-		rc = try_session(api, token, session_id);
+		rc = tmdb_new_session(api, token->request_token, session_id);
 		if (rc != PAM_AUTH_ERR)
 			return rc;
 		next = now_ms() + t->opts.poll_interval * 1000L;
 		if (next >= deadline) {
 			sleep_until(deadline);
-			rc = try_session(api, token, session_id);
+			rc = tmdb_new_session(api, token->request_token, session_id);
 			if (rc == PAM_AUTH_ERR)
 				pam_syslog(t->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
 			return rc;
