@@ -14,7 +14,6 @@ struct jf_state {
 	size_t n;
 	int depth;              /* 1 inside the top-level object */
 	struct jf_field *current; /* the named field whose value comes next, at depth 1 */
-	bool key_pending;       /* a top-level key was read, its value not yet */
 	const char *why;
 	bool top_seen;
 };
@@ -40,7 +39,6 @@ static struct jf_field *value_target(struct jf_state *s, int *ok)
 	if (s->depth == 1) {
 		f = s->current;
 		s->current = NULL;
-		s->key_pending = false;
 	}
 	return f;
 }
@@ -137,7 +135,6 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 	struct jf_state *s = ctx;
 	if (s->depth != 1)
 		return 1;
-	s->key_pending = true;
 	s->current = NULL;
 	for (size_t i = 0; i < s->n; i++) {
 		struct jf_field *f = &s->fields[i];
