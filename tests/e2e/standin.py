@@ -347,6 +347,19 @@ class Standin:
     def sessions(self):
         return self._control("GET", "sessions")
 
+    def live_sessions(self):
+        """{username: number of live sessions (created, not revoked)} for every account.
+        Not cleared by reset(): compare before/after or use an account of your own."""
+        return self._control("GET", "live")
+
+    def live_sessions_of(self, user):
+        """Live sessions of one account; user names match case-insensitively, as in the
+        stand-in. KeyError for an unknown account."""
+        for name, n in self.live_sessions().items():
+            if name.lower() == user.lower():
+                return n
+        raise KeyError(user)
+
     # -- lifetime ----------------------------------------------------------
 
     def stop(self, sig=signal.SIGTERM, timeout=15):

@@ -628,6 +628,56 @@ def test_control_revoke_approve_session_config(standin):
                        body={"request_token": tok})[0] == 401
 
 
+def test_live_sessions_count_creations_minus_revocations(standin):
+    """The module-shared stand-in keeps sessions across tests: compare with a baseline."""
+    before = standin.live_sessions()
+    assert set(before) == {"TMDbTestAccount", "alice"}
+    assert standin.live_sessions_of("ALICE") == before["alice"]
+
+    def delta():
+        now = standin.live_sessions()
+        return {u: now[u] - before[u] for u in now}
+
+    a1, a2, a3 = session_for(standin), session_for(standin), standin.new_session("alice")
+    t1 = standin.new_session("TMDbTestAccount")
+    assert delta() == {"alice": 3, "TMDbTestAccount": 1}
+
+    # TMDb's own logout, then a second attempt at the same session (404, no double count)
+    assert standin.api("DELETE", "/3/authentication/session",
+                       body={"session_id": a1})[0::2] == (200, {"success": True})
+    assert standin.api("DELETE", "/3/authentication/session",
+                       body={"session_id": a1})[0] == 404
+    assert delta() == {"alice": 2, "TMDbTestAccount": 1}
+    standin.revoke(a3)
+    with pytest.raises(Exception):
+        standin.revoke(a3)
+    assert delta() == {"alice": 1, "TMDbTestAccount": 1}
+
+    # neither a failed session/new nor a guest session is a session
+    assert standin.api("POST", "/3/authentication/session/new",
+                       body={"request_token": new_token(standin)})[0] == 401
+    assert standin.api("GET", "/3/authentication/guest_session/new")[0] == 200
+    standin.reset()     # keeps sessions, so the counts stay
+    assert delta() == {"alice": 1, "TMDbTestAccount": 1}
+    assert standin.api("GET", "/3/account", params={"session_id": a2})[0] == 200
+    assert standin.api("GET", "/3/account", params={"session_id": t1})[0] == 200
+    with pytest.raises(KeyError):
+        standin.live_sessions_of("nobody")
+
+
+def test_live_sessions_exact_on_fresh_standin():
+    with run_standin(["--account", "7:bob:pw", "--account", "8:carol",
+                      "--account", "9:BOB"]) as s:   # BOB is bob: never a second key
+        assert s.live_sessions() == {"bob": 0, "carol": 0}
+        sids = [s.new_session("bob") for _ in range(3)] + [s.new_session("Carol")]
+        assert s.live_sessions() == {"bob": 3, "carol": 1}
+        s.api("DELETE", "/3/authentication/session", body={"session_id": sids[0]})
+        assert s.live_sessions() == {"bob": 2, "carol": 1}
+        assert s.revoke(all=True)["revoked"] == 3
+        assert s.live_sessions() == {"bob": 0, "carol": 0}
+        assert s.request("POST", "/_standin/live", body=b"")[0] == 405
+
+
 def test_control_unknown_and_wrong_method(standin):
     assert standin.request("GET", "/_standin/nope")[0] == 404
     assert standin.request("GET", "/_standin/reset")[0] == 405

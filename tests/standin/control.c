@@ -193,6 +193,12 @@ static void g_sessions(struct request *rq, struct reply *r)
 	state_dump_sessions(&rq->si->state, &r->body);
 }
 
+static void g_live(struct request *rq, struct reply *r)
+{
+	r->status = MHD_HTTP_OK;
+	state_dump_live(&rq->si->state, &r->body);
+}
+
 static const struct {
 	const char *name;
 	const char *method;
@@ -210,6 +216,7 @@ static const struct {
 	{ "requests", "GET", g_requests },
 	{ "tokens", "GET", g_tokens },
 	{ "sessions", "GET", g_sessions },
+	{ "live", "GET", g_live },
 };
 
 void control_handle(struct request *rq, struct reply *r)

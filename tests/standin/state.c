@@ -446,3 +446,42 @@ void state_dump_sessions(struct state *st, struct buf *out)
 	pthread_mutex_unlock(&st->mu);
 	buf_adds(out, "]");
 }
+
+/* True if an earlier account has the same user name: lookups are
+ * case-insensitive and take the first match, so a later twin can never own
+ * a session and would only repeat a JSON key. */
+static bool shadowed_account(const struct state *st, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcasecmp(st->accounts[j].username, st->accounts[i].username) == 0)
+			return true;
+	return false;
+}
+
+void state_dump_live(struct state *st, struct buf *out)
+{
+	const struct session *s;
+	size_t *live = xcalloc(st->naccounts ? st->naccounts : 1, sizeof(*live));
+	size_t i;
+	bool first = true;
+
+	pthread_mutex_lock(&st->mu);
+	for (s = st->sessions_head; s != NULL; s = s->next_all)
+		if (!s->revoked)
+			live[s->account - st->accounts]++;
+	pthread_mutex_unlock(&st->mu);
+	buf_adds(out, "{");
+	for (i = 0; i < st->naccounts; i++) {
+		if (shadowed_account(st, i))
+			continue;
+		if (!first)
+			buf_adds(out, ",");
+		first = false;
+		buf_json_cstr(out, st->accounts[i].username);
+		buf_printf(out, ":%zu", live[i]);
+	}
+	buf_adds(out, "}");
+	free(live);
+}

@@ -111,5 +111,8 @@ void state_restore_config(struct state *st);
 /* JSON arrays for the control API. */
 void state_dump_tokens(struct state *st, struct buf *out);
 void state_dump_sessions(struct state *st, struct buf *out);
+/* {"USERNAME":N,...}: every account and its live (created, not revoked)
+ * sessions, counted from the session list itself so it is exact. */
+void state_dump_live(struct state *st, struct buf *out);
 
 #endif
