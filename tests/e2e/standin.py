@@ -11,7 +11,6 @@ Python standard library only. Used by conftest.py fixtures; usable on its own:
 Environment:
     TMDB_STANDIN     path of the binary (default <builddir>/tests/standin/tmdb-standin)
     TMDB_BUILDDIR    build tree (default: the repository root)
-    TMDB_SHARED_DIR  the shared folder with tmdb-captures/ (default <repo>/../shared)
 """
 
 import http.client
@@ -48,8 +47,9 @@ def standin_binary():
     return Path(env) if env else builddir() / "tests" / "standin" / "tmdb-standin"
 
 
-def shared_dir():
-    return Path(os.environ.get("TMDB_SHARED_DIR") or REPO.parent / "shared")
+def captures_dir():
+    """The recorded TMDb responses kept in the repository (tests/data/tmdb-captures)."""
+    return REPO / "tests" / "data" / "tmdb-captures"
 
 
 # --------------------------------------------------------------------------

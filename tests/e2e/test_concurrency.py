@@ -5,11 +5,12 @@ would. Every transaction must succeed, sessions must not be mixed up between thr
 shared cache must stay one valid file, and a ThreadSanitizer build must report no race in
 pam_tmdb.
 
-The TSan test needs a ThreadSanitizer build of the tree, given by TMDB_TSAN_BUILDDIR:
+The TSan test needs a ThreadSanitizer build of the tree, given by TMDB_TSAN_BUILDDIR (from
+the top of the checkout):
 
-    mkdir -p /tmp/htsan && cd /tmp/htsan && \\
-      /work/main/configure CFLAGS="-fsanitize=thread -g -O1" LDFLAGS=-fsanitize=thread && make -j2
-    TMDB_TSAN_BUILDDIR=/tmp/htsan python3 -m pytest tests/e2e/test_concurrency.py
+    src=$PWD && mkdir -p /tmp/htsan && cd /tmp/htsan && \\
+      "$src/configure" CFLAGS="-fsanitize=thread -g -O1" LDFLAGS=-fsanitize=thread && make -j2
+    cd "$src" && TMDB_TSAN_BUILDDIR=/tmp/htsan python3 -m pytest tests/e2e/test_concurrency.py
 
 Races inside system libraries that the host cannot avoid (libaudit, called by libpam) are
 suppressed by tests/e2e/tsan.supp; nothing of pam_tmdb is.
@@ -30,6 +31,8 @@ SESSION_NEW = "/3/authentication/session/new"
 ACCOUNT = "/3/account"
 HERE = os.path.dirname(os.path.abspath(__file__))
 TSAN_SUPP = os.path.join(HERE, "tsan.supp")
+# this checkout's configure script, for the hint when no TSan build is given
+CONFIGURE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "configure")
 
 THREADS, REPEAT = 32, 20
 FULL_OPS = "authenticate acct_mgmt setcred open_session close_session"
@@ -143,8 +146,8 @@ def test_libcurl_global_init_is_thread_safe():
 def tsan_builddir():
     d = os.environ.get("TMDB_TSAN_BUILDDIR")
     if not d:
-        pytest.skip("no ThreadSanitizer build: set TMDB_TSAN_BUILDDIR (configure "
-                    "CFLAGS=-fsanitize=thread LDFLAGS=-fsanitize=thread)")
+        pytest.skip("no ThreadSanitizer build: set TMDB_TSAN_BUILDDIR (%s "
+                    "CFLAGS=-fsanitize=thread LDFLAGS=-fsanitize=thread)" % CONFIGURE)
     so = os.path.join(d, "module", ".libs", "pam_tmdb.so")
     host = os.path.join(d, "tests", "host", "tmdb-host")
     if not (os.path.exists(so) and os.access(host, os.X_OK)):

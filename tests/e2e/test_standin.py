@@ -1,5 +1,6 @@
 """Tests of tmdb-standin itself: the TMDb endpoints, their likeness to the recorded
-TMDb responses in tmdb-captures/, the browser pages, faults, counters and the request log."""
+TMDb responses in tests/data/tmdb-captures/, the browser pages, faults, counters and the
+request log."""
 
 import http.client
 import json
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from standin import DEFAULT_API_KEY, Standin, shared_dir, standin_binary
+from standin import DEFAULT_API_KEY, Standin, captures_dir, standin_binary
 
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -289,7 +290,7 @@ def test_plain_http(standin_http):
 # ---------------------------------------------------------------------------
 # Likeness to the recorded TMDb responses
 
-CAPTURES = sorted((shared_dir() / "tmdb-captures").glob("*.json"))
+CAPTURES = sorted(captures_dir().glob("*.json"))
 RANDOM_VALUES = {"request_token": HEX40, "session_id": HEX40, "guest_session_id": HEX32,
                  "hash": HEX32, "expires_at": TMDB_TIME}
 
@@ -311,7 +312,7 @@ def same_shape(expected, actual, where="body"):
 
 
 def test_captures_are_there():
-    assert CAPTURES, "no captures under %s (set TMDB_SHARED_DIR)" % shared_dir()
+    assert len(CAPTURES) == 6, "expected six captures under %s" % captures_dir()
 
 
 @pytest.mark.parametrize("capture", CAPTURES, ids=[c.stem for c in CAPTURES])

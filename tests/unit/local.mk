@@ -17,9 +17,19 @@ tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym
 
-# What every test sees: where the built pieces and the shared folder are.
+# The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
+EXTRA_DIST += \
+	tests/data/tmdb-captures/README.md \
+	tests/data/tmdb-captures/GET_3_account.json \
+	tests/data/tmdb-captures/GET_3_authentication.json \
+	tests/data/tmdb-captures/GET_3_authentication_guest_session_new.json \
+	tests/data/tmdb-captures/GET_3_authentication_session_new.json \
+	tests/data/tmdb-captures/GET_3_authentication_token_new.json \
+	tests/data/tmdb-captures/GET_3_authentication_token_validate_with_login.json
+
+# What every test sees: where the built pieces and the recorded responses are.
 AM_TESTS_ENVIRONMENT = \
-	TMDB_SHARED_DIR='$(SHARED_DIR)'; export TMDB_SHARED_DIR; \
+	TMDB_CAPTURES_DIR='$(abs_top_srcdir)/tests/data/tmdb-captures'; export TMDB_CAPTURES_DIR; \
 	TMDB_BUILDDIR='$(abs_top_builddir)'; export TMDB_BUILDDIR; \
 	TMDB_SRCDIR='$(abs_top_srcdir)'; export TMDB_SRCDIR; \
 	PAM_TMDB_SO='$(abs_top_builddir)/module/.libs/pam_tmdb.so'; export PAM_TMDB_SO;

@@ -1,5 +1,6 @@
-/* The module's parsers against live TMDb answers recorded in shared/tmdb-captures: every
- * captured body must be read the way the module needs it. */
+/* The module's parsers against live TMDb answers recorded in tests/data/tmdb-captures (make
+ * passes that directory as TMDB_CAPTURES_DIR): every captured body must be read the way the
+ * module needs it. */
 #include "config.h"
 
 #include <dirent.h>
@@ -119,15 +120,13 @@ static void check_capture(const char *path, const char *name)
 
 int main(void)
 {
-	const char *shared = getenv("TMDB_SHARED_DIR");
-	char dir[4096];
+	const char *dir = getenv("TMDB_CAPTURES_DIR");
 	struct dirent **names = NULL;
 	int n, seen = 0;
 
-	CHECK(shared != NULL, "TMDB_SHARED_DIR is set");
-	if (shared == NULL)
+	CHECK(dir != NULL, "TMDB_CAPTURES_DIR is set");
+	if (dir == NULL)
 		CHECK_DONE();
-	snprintf(dir, sizeof(dir), "%s/tmdb-captures", shared);
 	n = scandir(dir, &names, NULL, alphasort);
 	CHECK(n > 0, "captures found in %s", dir);
 	for (int i = 0; i < n; i++) {
