@@ -4,6 +4,10 @@ tmdb-host (tests/host/tmdb-host) is the project's own PAM host: it runs PAM oper
 real libpam with pam_start_confdir (no /etc/pam.d, no root needed) and prints one JSON event per
 line on stdout. ``run_host`` runs it and parses the events.
 
+``run_setuid_host`` runs tests/host/tmdb-setuid-host as a setuid-root copy under an
+unprivileged uid with exactly the environment given (root only; ``setuid_unavailable`` says why
+not).
+
 ``run_pamtester`` runs the real ``pamtester`` through pam_wrapper (cwrap), also without root.
 Conventions found for libpam-wrapper 1.1.4 on Debian 12 (libpam 1.5.2):
 
@@ -281,6 +285,99 @@ def run_host(confdir, service, user, ops, answers=(), approve_as=None, approve_a
                        stderr=subprocess.PIPE, env=full_env, timeout=timeout,
                        universal_newlines=True, errors="surrogateescape")
     return HostResult(cmd, p.returncode, p.stdout, p.stderr)
+
+
+# --------------------------------------------------------------------------
+# tmdb-setuid-host: the module under a setuid-root host run by an unprivileged user
+
+SETUID_HOST_OPS = ("authenticate", "acct_mgmt", "setcred", "open_session", "close_session",
+                   "setcred_delete")
+
+
+def setuid_host_binary():
+    """tests/host/tmdb-setuid-host (a check program: built by ``make check`` or
+    ``make tests/host/tmdb-setuid-host``); env TMDB_SETUID_HOST overrides."""
+    return os.environ.get("TMDB_SETUID_HOST") or os.path.join(
+        builddir(), "tests", "host", "tmdb-setuid-host")
+
+
+def setuid_unavailable(directory="/tmp"):
+    """Why a setuid-root binary in ``directory`` could not run with euid 0 here, or None if it
+    can: not root, a nosuid mount, no_new_privs set on this process (inherited, so setuid
+    would not elevate), or tmdb-setuid-host not built."""
+    if os.geteuid() != 0:
+        return "not running as root"
+    if os.statvfs(str(directory)).f_flag & os.ST_NOSUID:
+        return "%s is on a nosuid mount" % directory
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("NoNewPrivs:") and line.split()[1] != "0":
+                    return "no_new_privs is set on this process"
+    except OSError:
+        pass
+    if not os.path.isfile(setuid_host_binary()):
+        return "tmdb-setuid-host not built (%s; make check builds it)" % setuid_host_binary()
+    return None
+
+
+def setuid_tempdir(base="/tmp"):
+    """A tempfile.TemporaryDirectory under ``base`` with mode 0755, so that an unprivileged
+    user can reach a binary copied into it (pytest's tmp_path is 0700 on the way)."""
+    import tempfile
+    d = tempfile.TemporaryDirectory(prefix="setuid-host-", dir=base)
+    os.chmod(d.name, 0o755)
+    return d
+
+
+class SetuidHostResult(HostResult):
+    """HostResult for tmdb-setuid-host, plus ``ids`` ({"uid","euid","gid","egid"} as the host
+    saw them after exec). ``conv`` events carry "style" TEXT_INFO, ERROR_MSG, PROMPT_ECHO_ON,
+    PROMPT_ECHO_OFF or OTHER (no PAM_ prefix, unlike tmdb-host) and "msg"."""
+
+    @property
+    def ids(self):
+        e = self.of("ids")
+        return {k: v for k, v in e[0].items() if k != "ev"} if e else None
+
+    def __repr__(self):
+        return "SetuidHostResult(rc=%r, events=%d)" % (self.rc, len(self.events))
+
+
+def run_setuid_host(copy_dir, confdir, service, user, ops, run_as_uid, run_as_gid, env=None,
+                    timeout=60, keep_going=False):
+    """Copies tmdb-setuid-host into ``copy_dir`` (which run_as_uid must be able to reach, see
+    setuid_tempdir), makes the copy root:root 04755 and runs it as run_as_uid/run_as_gid with no
+    supplementary groups, so it runs with uid=run_as_uid, euid=0 as su or sudo would.
+
+    Needs root (see setuid_unavailable). ``env`` is the child's whole environment: nothing of
+    os.environ is passed on, except PATH when ``env`` has none. ``ops`` is a list or a
+    space-separated string of SETUID_HOST_OPS. Returns a SetuidHostResult (rc 0: every op
+    PAM_SUCCESS, 1: not, 2: usage error); the copy is left in copy_dir."""
+    if isinstance(ops, str):
+        ops = ops.split()
+    src = setuid_host_binary()
+    if not os.path.isfile(src):
+        raise FileNotFoundError("tmdb-setuid-host not built: %s" % src)
+    exe = os.path.join(str(copy_dir), "tmdb-setuid-host")
+    if os.path.lexists(exe):
+        os.unlink(exe)
+    shutil.copyfile(src, exe)
+    os.chown(exe, 0, 0)
+    os.chmod(exe, 0o4755)      # after chown: chown clears the set-user-ID bit
+    cmd = [exe] + (["--keep-going"] if keep_going else []) + [str(confdir), service, user]
+    cmd += list(ops)
+    child_env = {str(k): str(v) for k, v in (env or {}).items()}
+    child_env.setdefault("PATH", os.environ.get("PATH", os.defpath))
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=child_env, cwd="/", timeout=timeout,
+                           user=run_as_uid, group=run_as_gid, extra_groups=[],
+                           universal_newlines=True, errors="surrogateescape")
+    except PermissionError as e:
+        raise PermissionError("cannot run %s as uid %d: is every directory on its path "
+                              "searchable by that user? (%s)" % (exe, run_as_uid, e)) from e
+    return SetuidHostResult(cmd, p.returncode, p.stdout, p.stderr)
 
 
 def pam_wrapper_env(service_dir, debuglevel=None, use_syslog=False, disable_deepbind=True):

@@ -26,3 +26,13 @@ tests_host_pam_hostcheck_la_LDFLAGS = -module -avoid-version -shared -rpath /now
 tests_host_pam_hostcheck_la_LIBADD = $(PAM_LIBS) -lpam
 
 EXTRA_DIST += tests/host/README.md tests/host/valgrind.supp
+
+## tmdb-setuid-host: a PAM host that tests copy, make setuid root and run unprivileged with a
+## hostile environment. libpam and libc only: nothing of its own may read SSLKEYLOGFILE,
+## CURL_* or proxy variables, so what happens with them is the module's doing.
+check_PROGRAMS += tests/host/tmdb-setuid-host
+tests_host_tmdb_setuid_host_SOURCES = tests/host/host.h tests/host/setuid_host.c tests/host/jsonout.c
+tests_host_tmdb_setuid_host_CFLAGS = $(AM_CFLAGS)
+tests_host_tmdb_setuid_host_LDADD = $(PAM_LIBS) -lpam
+## The tool's own test travels with it.
+EXTRA_DIST += tests/e2e/test_setuid_host.py
