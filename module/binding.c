@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
@@ -12,6 +11,17 @@
 #include "safe_file.h"
 #include "text.h"
 #include "wipe.h"
+
+#define MAX_ID_DIGITS 18
+
+/* "#" then a positive decimal without a leading zero that fits a long long. */
+static bool is_id_field(const char *f)
+{
+	size_t n = strlen(f + 1);
+	if (f[0] != '#' || n == 0 || n > MAX_ID_DIGITS || f[1] == '0')
+		return false;
+	return strspn(f + 1, "0123456789") == n;
+}
 
 int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_name)
 {
@@ -27,19 +37,16 @@ int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	for (line = copy; line != NULL && rc == 1; line = next) {
-		char *local, *remote, *extra, *save = NULL, *hash;
+		char *local, *remote, *extra, *save = NULL;
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		hash = strchr(line, '#');
-		if (hash != NULL)
-			*hash = '\0';
 		local = strtok_r(line, " \t\r", &save);
-		if (local == NULL)
-			continue;
+		if (local == NULL || local[0] == '#')
+			continue; /* blank or comment line */
 		remote = strtok_r(NULL, " \t\r", &save);
 		extra = strtok_r(NULL, " \t\r", &save);
-		if (remote == NULL || extra != NULL) {
+		if (remote == NULL || (remote[0] == '#' && !is_id_field(remote)) || (extra != NULL && extra[0] != '#')) {
 			rc = -1;
 			break;
 		}
@@ -52,50 +59,68 @@ int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_
 	return rc;
 }
 
-int binding_expected(struct txn *t, char **expected)
+void binding_clear(struct binding *b)
 {
-	char *text = NULL;
+	free(b->username);
+	memset(b, 0, sizeof(*b));
+}
+
+static int from_map(struct txn *t, struct binding *b)
+{
+	char *text = NULL, *name = NULL;
 	size_t len = 0;
 	const char *why = NULL;
-	int rc;
+	int rc = safe_read_file(t->opts.user_map, USER_MAP_MAX_BYTES, &text, &len, NULL, &why);
 
-	*expected = NULL;
-	switch (t->opts.account_match) {
-	case MATCH_ANY:
-		return PAM_SUCCESS;
-	case MATCH_USER:
-		*expected = strdup(t->user);
-		return *expected != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
-	case MATCH_MAP:
-		break;
-	}
-	rc = safe_read_file(t->opts.user_map, USER_MAP_MAX_BYTES, &text, &len, &why);
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
 		pam_syslog(t->pamh, LOG_ERR, "user_map: cannot use %s: %s", t->opts.user_map, why);
 		return PAM_SERVICE_ERR;
 	}
-	rc = user_map_lookup(text, len, t->user, expected);
+	rc = user_map_lookup(text, len, t->user, &name);
 	wipe_free(text, len);
 	if (rc < 0) {
-		pam_syslog(t->pamh, LOG_ERR, "user_map: %s is malformed (lines are \"localuser tmdbusername\")", t->opts.user_map);
+		pam_syslog(t->pamh, LOG_ERR, "user_map: %s is malformed (lines are \"localuser tmdbusername\" "
+			   "or \"localuser #accountid\")", t->opts.user_map);
 		return PAM_SERVICE_ERR;
 	}
 	if (rc == 1) {
 		pam_syslog(t->pamh, LOG_NOTICE, "user_map: no entry for this user");
 		return PAM_USER_UNKNOWN;
 	}
+	if (name[0] == '#') {
+		b->id = strtoll(name + 1, NULL, 10); /* checked by user_map_lookup: fits */
+		free(name);
+	} else {
+		b->username = name;
+	}
 	return PAM_SUCCESS;
 }
 
-int binding_check(struct txn *t, const char *expected, const char *tmdb_username)
+int binding_expected(struct txn *t, struct binding *b)
+{
+	memset(b, 0, sizeof(*b));
+	switch (t->opts.account_match) {
+	case MATCH_ANY:
+		b->any = true;
+		return PAM_SUCCESS;
+	case MATCH_USER:
+		b->username = strdup(t->user);
+		return b->username != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+	case MATCH_MAP:
+		break;
+	}
+	return from_map(t, b);
+}
+
+int binding_check(struct txn *t, const struct binding *b, const struct tmdb_account *acct)
 {
 	char shown[TEXT_SHOW_MAX + 1];
-	if (expected == NULL || strcasecmp(expected, tmdb_username) == 0)
+	if (b->any || (b->id > 0 && acct->id == b->id) || (b->username != NULL && strcmp(b->username, acct->username) == 0))
 		return PAM_SUCCESS;
-	text_sanitize(shown, sizeof(shown), tmdb_username, strlen(tmdb_username));
-	pam_syslog(t->pamh, LOG_NOTICE, "TMDb account \"%s\" may not sign in as this user (account_match=%s)",
-		   shown, t->opts.account_match == MATCH_MAP ? "map" : "user");
+	text_sanitize(shown, sizeof(shown), acct->username, strlen(acct->username));
+	pam_syslog(t->pamh, LOG_NOTICE, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",
+		   shown, acct->id, t->opts.account_match == MATCH_MAP ? "map" : "user");
 	return PAM_AUTH_ERR;
 }

@@ -1,25 +1,38 @@
-/* binding.h — which TMDb account may stand for which PAM user (account_match=user|map|any,
- * user_map file), decided before any approval is asked and checked after. */
+/* binding.h — which TMDb account may stand for which PAM user (account_match=map|user|any,
+ * user_map file), decided before any approval is asked and checked after. Every comparison
+ * is byte for byte: local names are case-sensitive and nothing depends on the locale. */
 #ifndef PAM_TMDB_BINDING_H
 #define PAM_TMDB_BINDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "session.h"
+#include "tmdb_api.h"
 #include "txn.h"
 
 #define USER_MAP_MAX_BYTES (1024 * 1024)
 
-/* The TMDb username the PAM user must have (*expected, free()), or NULL with
- * account_match=any. PAM_SUCCESS; PAM_USER_UNKNOWN (map without the user); PAM_SERVICE_ERR
- * (user_map missing or insecure); PAM_BUF_ERR. */
-int binding_expected(struct txn *t, char **expected);
+/* The TMDb account the PAM user must have: by username, by numeric id (a "#id" map entry),
+ * or any account at all (account_match=any). */
+struct binding {
+	bool any;
+	char *username;  /* NULL when bound by id or any */
+	long long id;    /* > 0 when bound by id */
+};
+
+/* Fills b for t->user. PAM_SUCCESS; PAM_USER_UNKNOWN (map without the user); PAM_SERVICE_ERR
+ * (user_map missing, insecure or malformed); PAM_BUF_ERR. */
+int binding_expected(struct txn *t, struct binding *b);
 
 /* PAM_SUCCESS when the account may stand for the user, else PAM_AUTH_ERR (logged). */
-int binding_check(struct txn *t, const char *expected, const char *tmdb_username);
+int binding_check(struct txn *t, const struct binding *b, const struct tmdb_account *acct);
 
-/* The user_map parser, for tests and the fuzzer: lines "localuser tmdbusername", '#'
- * comments. 0 with *tmdb_name (free()) when found, 1 when not, -1 malformed. */
+void binding_clear(struct binding *b);
+
+/* The user_map parser, for tests and the fuzzer. Lines "localuser tmdbusername" or
+ * "localuser #accountid"; a field that starts with '#' starts a comment, except a second
+ * field "#" + digits (a positive id without leading zeros, at most 18 digits).
+ * 0 with *tmdb_name (free(); "#1001" for an id) when found, 1 when not, -1 malformed. */
 int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_name);
 
 #endif

@@ -114,39 +114,46 @@ out:
 	return rc;
 }
 
-/* Opens cache_dir if it is safe to use. -1 (logged) when not. */
-static int open_dir(struct txn *t)
+/* strerror is not thread-safe; the GNU strerror_r may return its own static text */
+static const char *errno_text(int err, char *buf, size_t cap)
+{
+	return strerror_r(err, buf, cap);
+}
+
+/* Opens cache_dir if it is safe to use. -1 (logged) when not. The path was normalised when it
+ * was read (options.c), so O_NOFOLLOW applies to its real last component. */
+static int open_dir(pam_handle_t *pamh, const char *dir)
 {
 	const char *why = NULL;
 	struct stat st;
 	int fd;
 
-	if (t->opts.cache_dir == NULL)
+	if (dir == NULL)
 		return -1;
-	fd = open(t->opts.cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "cache_dir %s not used: %s", t->opts.cache_dir,
+		pam_syslog(pamh, LOG_WARNING, "cache_dir %s not used: %s", dir,
 			   errno == ENOENT ? "does not exist" : errno == ELOOP || errno == ENOTDIR ? "is not a directory (or is a symlink)" : "cannot open");
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || safe_check_owner_mode(&st, &why) != 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "cache_dir %s not used: %s", t->opts.cache_dir, why ? why : "cannot stat");
+		pam_syslog(pamh, LOG_WARNING, "cache_dir %s not used: %s", dir, why ? why : "cannot stat");
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-static bool entry_name(struct txn *t, char *name, size_t cap)
+static bool entry_name(pam_handle_t *pamh, const char *user, char *name, size_t cap)
 {
-	if (cache_entry_name(t->user, name, cap) != 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "user name too long to cache");
+	if (cache_entry_name(user, name, cap) != 0) {
+		pam_syslog(pamh, LOG_WARNING, "user name too long to cache");
 		return false;
 	}
 	return true;
 }
 
-int cache_load(struct txn *t, struct tmdb_session *s)
+int cache_load(pam_handle_t *pamh, const char *dir, const char *user, struct tmdb_session *s)
 {
 	char name[CACHE_NAME_MAX + 1];
 	char *buf = NULL;
@@ -154,9 +161,9 @@ int cache_load(struct txn *t, struct tmdb_session *s)
 	const char *why = NULL;
 	int dfd, rc;
 
-	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+	if (dir == NULL || !entry_name(pamh, user, name, sizeof(name)))
 		return PAM_IGNORE;
-	dfd = open_dir(t);
+	dfd = open_dir(pamh, dir);
 	if (dfd < 0)
 		return PAM_IGNORE;
 	rc = safe_read_fileat(dfd, name, CACHE_MAX_BYTES, true, &buf, &len, &why);
@@ -166,13 +173,13 @@ int cache_load(struct txn *t, struct tmdb_session *s)
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "cache entry for this user ignored: %s", why);
+		pam_syslog(pamh, LOG_WARNING, "cache entry for this user ignored: %s", why);
 		return PAM_IGNORE;
 	}
 	rc = cache_parse(buf, len, s);
 	wipe_free(buf, len);
 	if (rc != 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "cache entry for this user is damaged; ignored");
+		pam_syslog(pamh, LOG_WARNING, "cache entry for this user is damaged; ignored");
 		return PAM_IGNORE;
 	}
 	return PAM_SUCCESS;
@@ -208,16 +215,16 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-void cache_store(struct txn *t, const struct tmdb_session *s)
+void cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s)
 {
-	char name[CACHE_NAME_MAX + 1], tmp[32] = "", suffix[13];
+	char name[CACHE_NAME_MAX + 1], tmp[32] = "", suffix[13], ebuf[128];
 	char *text = NULL;
 	int dfd, fd = -1;
 	bool ok = false;
 
-	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+	if (dir == NULL || !entry_name(pamh, user, name, sizeof(name)))
 		return;
-	dfd = open_dir(t);
+	dfd = open_dir(pamh, dir);
 	if (dfd < 0)
 		return;
 	text = cache_format(s);
@@ -244,8 +251,8 @@ void cache_store(struct txn *t, const struct tmdb_session *s)
 	ok = true;
 out:
 	if (!ok) {
-		pam_syslog(t->pamh, LOG_WARNING, "cannot write the cache entry in %s: %s", t->opts.cache_dir,
-			   text == NULL ? "out of memory" : strerror(errno));
+		pam_syslog(pamh, LOG_WARNING, "cannot write the cache entry in %s: %s", dir,
+			   text == NULL ? "out of memory" : errno_text(errno, ebuf, sizeof(ebuf)));
 		if (fd >= 0)
 			close(fd);
 		if (tmp[0] != '\0')
@@ -255,16 +262,16 @@ out:
 	close(dfd);
 }
 
-void cache_remove(struct txn *t)
+void cache_remove(pam_handle_t *pamh, const char *dir, const char *user)
 {
-	char name[CACHE_NAME_MAX + 1];
+	char name[CACHE_NAME_MAX + 1], ebuf[128];
 	int dfd;
-	if (t->opts.cache_dir == NULL || !entry_name(t, name, sizeof(name)))
+	if (dir == NULL || !entry_name(pamh, user, name, sizeof(name)))
 		return;
-	dfd = open_dir(t);
+	dfd = open_dir(pamh, dir);
 	if (dfd < 0)
 		return;
 	if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
-		pam_syslog(t->pamh, LOG_WARNING, "cannot remove the cache entry: %s", strerror(errno));
+		pam_syslog(pamh, LOG_WARNING, "cannot remove the cache entry: %s", errno_text(errno, ebuf, sizeof(ebuf)));
 	close(dfd);
 }

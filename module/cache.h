@@ -1,12 +1,15 @@
-/* cache.h — the per-user session cache {cache_dir}/{encoded user}: mode 0600, written
- * atomically, never through a symlink, never outside cache_dir; a directory that is not
- * safe is not used. Every failure is logged and authentication goes on without a cache. */
+/* cache.h — the remembered sessions of reuse_session=yes, one per user in
+ * {cache_dir}/{encoded user}: mode 0600, written atomically, never through a symlink, never
+ * outside cache_dir; a directory that is not safe is not used. Every failure is logged and
+ * authentication goes on without a cache. dir is the normalised cache_dir, or NULL (off). */
 #ifndef PAM_TMDB_CACHE_H
 #define PAM_TMDB_CACHE_H
 
 #include <stddef.h>
 
-#include "session.h"
+#include <security/pam_modules.h>
+
+#include "credential.h"
 
 #define CACHE_MAGIC "pam_tmdb-cache 1"
 #define CACHE_MAX_BYTES 4096
@@ -14,13 +17,13 @@
 
 /* The user's cached session: PAM_SUCCESS, PAM_IGNORE (none, unusable, or caching off),
  * PAM_BUF_ERR. */
-int cache_load(struct txn *t, struct tmdb_session *s);
+int cache_load(pam_handle_t *pamh, const char *dir, const char *user, struct tmdb_session *s);
 
 /* Writes (replaces) the user's entry. */
-void cache_store(struct txn *t, const struct tmdb_session *s);
+void cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s);
 
 /* Removes the user's entry, if any. */
-void cache_remove(struct txn *t);
+void cache_remove(pam_handle_t *pamh, const char *dir, const char *user);
 
 /* Pieces for unit tests and the fuzzer. */
 /* The file name for a user: bytes outside [A-Za-z0-9_-] and a leading '.' become %XX.

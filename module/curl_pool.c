@@ -6,9 +6,29 @@
 #include <unistd.h>
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static CURL *idle[CURL_POOL_MAX_IDLE];
 static size_t n_idle;
 static pid_t pool_pid;
+
+/* A threaded host that forks while another thread holds pool_lock would leave the child with
+ * a lock nobody can release. The lock is taken around fork() and released on both sides, so
+ * the child always starts with it free. (The module stays loaded, -z nodelete, so these
+ * handlers never point into unmapped code.) */
+static void before_fork(void)
+{
+	pthread_mutex_lock(&pool_lock);
+}
+
+static void after_fork(void)
+{
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(before_fork, after_fork, after_fork);
+}
 
 /* After fork the idle handles belong to the parent: closing them would send TLS close_notify
  * on the parent's sockets, using them would interleave with its traffic. Forget them (the
@@ -25,6 +45,7 @@ static void adopt_pool_if_forked(void)
 CURL *curl_pool_take(void)
 {
 	CURL *h = NULL;
+	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&pool_lock);
 	adopt_pool_if_forked();
 	if (n_idle > 0)

@@ -4,13 +4,13 @@
 #include "http.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <security/pam_ext.h>
 
+#include "ascii.h"
 #include "curl_pool.h"
 #include "text.h"
 #include "wipe.h"
@@ -43,14 +44,104 @@ struct http_client {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
 static bool curl_threadsafe;
+static const char *curl_version_text = "?";
+
+/* Variables that libcurl or its TLS library read from the environment at global init. A
+ * setuid host (su, sudo) hands the module an environment its caller chose: libcurl opens
+ * $SSLKEYLOGFILE for appending, as root, and writes TLS secrets into it. None of them may
+ * change what the module does. */
+static const char *const hostile_env[] = {
+	"SSLKEYLOGFILE", "OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES", "SSL_CERT_FILE",
+	"SSL_CERT_DIR", "CURL_SSL_BACKEND", "CURL_CA_BUNDLE",
+};
+/* The environment libcurl saw at init. Kept (never freed): a thread that read the pointer
+ * while it was installed may still be walking it. */
+static char **clean_environ;
+
+static bool is_hostile(const char *entry)
+{
+	for (size_t i = 0; i < sizeof(hostile_env) / sizeof(hostile_env[0]); i++) {
+		size_t n = strlen(hostile_env[i]);
+		if (strncmp(entry, hostile_env[i], n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* environ without the hostile entries (the strings are shared, not copied); NULL when out of
+ * memory. */
+static char **filtered_environ(void)
+{
+	size_t n = 0, k = 0;
+	char **out;
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		if (!is_hostile(*e))
+			out[k++] = *e;
+	return out;
+}
+
+/* libcurl frees request URLs (api_key=, session_id=), headers and bodies through these:
+ * every byte it gives back is wiped first. Only in force when the module is the first to
+ * initialise libcurl in the process (else the host's choice stands). */
+static void wiping_free(void *p)
+{
+	if (p != NULL) {
+		wipe(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+static void *wiping_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		wiping_free(p);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if (n <= old)
+		return p;
+	q = malloc(n);
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, old);
+	wiping_free(p);
+	return q;
+}
+
+static char *plain_strdup(const char *s)
+{
+	return strdup(s);
+}
 
 /* curl_global_init is thread-safe only when libcurl says so (CURL_VERSION_THREADSAFE,
- * libcurl >= 7.84); pthread_once at least serialises our own threads in either case. */
+ * libcurl >= 7.84); pthread_once at least serialises our own threads in either case. It runs
+ * with the hostile variables hidden: environ is swapped for a filtered copy (a pointer store,
+ * so a concurrent getenv sees one array or the other) and put back at once. */
 static void curl_init_once(void)
 {
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	char **saved = environ;
 	curl_threadsafe = v != NULL && (v->features & CURL_VERSION_THREADSAFE) != 0;
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (v != NULL && v->version != NULL)
+		curl_version_text = v->version;
+	clean_environ = filtered_environ();
+	if (clean_environ == NULL) {
+		curl_init_result = CURLE_OUT_OF_MEMORY;
+		return;
+	}
+	environ = clean_environ;
+	curl_init_result = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
+						plain_strdup, calloc);
+	environ = saved;
 }
 
 static long now_ms(void)
@@ -84,8 +175,12 @@ static void client_cleanup(pam_handle_t *pamh, void *data, int error_status)
 	if (c == NULL)
 		return;
 	/* a handle from before a fork is the parent's: neither closed nor pooled here */
-	if (c->owner == getpid())
+	if (c->owner == getpid()) {
+		/* drop libcurl's copies of the last request (its URL holds api_key= or
+		 * session_id=) before the handle waits in the pool; the connection stays */
+		curl_easy_reset(c->curl);
 		curl_pool_give(c->curl);
+	}
 	free_headers(c);
 	free(c);
 }
@@ -139,7 +234,7 @@ static bool header_is(const char *line, size_t len, const char *name, const char
 {
 	size_t nl = strlen(name);
 	const char *v, *end;
-	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+	if (len <= nl || ascii_ncasecmp(line, name, nl) != 0 || line[nl] != ':')
 		return false;
 	v = line + nl + 1;
 	end = line + len;
@@ -242,16 +337,20 @@ static int apply_options(struct http_client *c)
 	ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
-	/* only the api_url host: no proxy from the environment of whatever host loaded us */
-	ok &= curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK;
+	/* the proxy key or none: a set CURLOPT_PROXY (even "") and CURLOPT_NOPROXY keep libcurl
+	 * from reading https_proxy, ALL_PROXY and NO_PROXY of whatever process loaded us */
+	ok &= curl_easy_setopt(h, CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "") == CURLE_OK;
+	ok &= curl_easy_setopt(h, CURLOPT_NOPROXY, "") == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-	if (o->cafile != NULL)
+	if (o->cafile != NULL || o->capath != NULL) {
+		/* pinning: the configured anchors replace the system store, so the one not
+		 * configured is switched off rather than left at libcurl's default */
 		ok &= curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile) == CURLE_OK;
+		ok &= curl_easy_setopt(h, CURLOPT_CAPATH, o->capath) == CURLE_OK;
+	}
 	/* a pooled handle keeps the parsed CA store; an updated store is seen within 10 minutes */
 	ok &= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 600L) == CURLE_OK;
-	if (o->capath != NULL)
-		ok &= curl_easy_setopt(h, CURLOPT_CAPATH, o->capath) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response) == CURLE_OK;
@@ -260,7 +359,7 @@ static int apply_options(struct http_client *c)
 	ok &= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_HEADERDATA, c) == CURLE_OK;
 	if (!ok) {
-		pam_syslog(c->pamh, LOG_ERR, "libcurl refused an option (libcurl %s)", curl_version());
+		pam_syslog(c->pamh, LOG_ERR, "libcurl refused an option (libcurl %s)", curl_version_text);
 		return PAM_SERVICE_ERR;
 	}
 	return PAM_SUCCESS;
@@ -279,7 +378,7 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 	}
 	if (!curl_threadsafe && o->debug)
 		pam_syslog(pamh, LOG_DEBUG, "libcurl %s lacks CURL_VERSION_THREADSAFE: a threaded host must call "
-			   "curl_global_init before starting threads", curl_version());
+			   "curl_global_init before starting threads", curl_version_text);
 	if (pam_get_data(pamh, HTTP_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
 		c = (struct http_client *)(uintptr_t)data;
 		if (c->owner != getpid()) {

@@ -2,14 +2,17 @@
 noinst_LTLIBRARIES += module/libtmdb.la
 module_libtmdb_la_SOURCES = \
 	module/approval.c module/approval.h \
+	module/ascii.h \
 	module/binding.c module/binding.h \
 	module/cache.c module/cache.h \
+	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
 	module/options.c module/options.h \
 	module/qr.c module/qr.h \
+	module/scope.c module/scope.h \
 	module/safe_file.c module/safe_file.h \
 	module/session.c module/session.h \
 	module/text.c module/text.h \

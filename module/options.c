@@ -10,16 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
 #include <curl/curl.h>
 #include <security/pam_ext.h>
 
+#include "ascii.h"
 #include "safe_file.h"
 #include "wipe.h"
 
-enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_BOOL, K_LONG, K_APPROVAL, K_MATCH };
+#define DEFAULT_TIMEOUT 10
+#define DEFAULT_CONNECT_TIMEOUT 5
+
+enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_PROXY, K_BOOL, K_LONG, K_APPROVAL, K_MATCH };
 
 struct opt_spec {
 	const char *name;
@@ -43,6 +46,7 @@ static const struct opt_spec specs[] = {
 	{ "qrcode", K_BOOL, OFF(qrcode), 0, 0 },
 	{ "account_match", K_MATCH, OFF(account_match), 0, 0 },
 	{ "user_map", K_PATH, OFF(user_map), 0, PATH_MAX },
+	{ "minimum_uid", K_LONG, OFF(minimum_uid), 0, 4294967294L },
 	{ "cache_dir", K_PATH_OR_NONE, OFF(cache_dir), 0, PATH_MAX },
 	{ "reuse_session", K_BOOL, OFF(reuse_session), 0, 0 },
 	{ "export_env", K_BOOL, OFF(export_env), 0, 0 },
@@ -50,6 +54,7 @@ static const struct opt_spec specs[] = {
 	{ "logout_on_close", K_BOOL, OFF(logout_on_close), 0, 0 },
 	{ "cafile", K_PATH, OFF(cafile), 0, PATH_MAX },
 	{ "capath", K_PATH, OFF(capath), 0, PATH_MAX },
+	{ "proxy", K_PROXY, OFF(proxy), 0, 1024 },
 	{ "timeout", K_LONG, OFF(timeout), 1, 600 },
 	{ "connect_timeout", K_LONG, OFF(connect_timeout), 1, 600 },
 	{ "retries", K_LONG, OFF(retries), 0, 10 },
@@ -122,11 +127,13 @@ int options_defaults(struct tmdb_options *o)
 	o->max_prompts = 3;
 	o->approval_timeout = 300;
 	o->poll_interval = 5;
-	o->account_match = MATCH_USER;
-	o->reuse_session = true;
+	/* safe by default: a login proves presence (no reuse), is bound through an explicit map,
+	 * leaves no session alive, and leaves root and system accounts alone */
+	o->account_match = MATCH_MAP;
+	o->minimum_uid = 1000;
+	o->reuse_session = false;
+	o->logout_on_close = true;
 	o->export_env = true;
-	o->timeout = 10;
-	o->connect_timeout = 5;
 	o->retries = 2;
 	o->max_response = 65536;
 	o->api_url = strdup("https://api.themoviedb.org");
@@ -145,7 +152,7 @@ void options_free(struct tmdb_options *o)
 {
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		enum opt_kind k = specs[i].kind;
-		if (k == K_SECRET || k == K_STRING || k == K_PATH || k == K_PATH_OR_NONE || k == K_URL)
+		if (k == K_SECRET || k == K_STRING || k == K_PATH || k == K_PATH_OR_NONE || k == K_URL || k == K_PROXY)
 			free_field(&specs[i], str_field(o, &specs[i]));
 	}
 }
@@ -155,11 +162,11 @@ static int parse_bool(const char *v, bool *out)
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
+		if (ascii_casecmp(v, yes[i]) == 0) {
 			*out = true;
 			return 0;
 		}
-		if (strcasecmp(v, no[i]) == 0) {
+		if (ascii_casecmp(v, no[i]) == 0) {
 			*out = false;
 			return 0;
 		}
@@ -210,7 +217,7 @@ static bool is_web_url(const char *v)
 	if (u == NULL)
 		return false;
 	/* libcurl's parser also takes "https:host"; we want the plain form */
-	if (strncasecmp(v, "https://", 8) != 0 && strncasecmp(v, "http://", 7) != 0)
+	if (ascii_ncasecmp(v, "https://", 8) != 0 && ascii_ncasecmp(v, "http://", 7) != 0)
 		goto out;
 	/* no fragment, not even an empty one: the module appends to these URLs */
 	if (strchr(v, '#') != NULL)
@@ -236,6 +243,63 @@ out:
 	return ok;
 }
 
+/* A proxy as libcurl takes it, with its scheme spelled out (no guessing from the host). */
+static bool is_proxy_url(const char *v)
+{
+	static const char *const schemes[] = { "http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://" };
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t n = strlen(schemes[i]);
+		if (ascii_ncasecmp(v, schemes[i], n) == 0)
+			return v[n] != '\0' && strchr(v, '#') == NULL;
+	}
+	return false;
+}
+
+/* cache_dir without a trailing '/', '.' components or repeated '/': the directory is opened
+ * with O_NOFOLLOW, which a trailing "/" or "/." would defeat (the kernel then resolves the
+ * last symlink itself). ".." is refused rather than resolved, since resolving it by text is
+ * wrong when a component is a symlink. */
+static int set_normal_path(const struct opt_spec *s, char **field, const char *value, char *err, size_t errlen)
+{
+	char *out = malloc(strlen(value) + 1);
+	size_t o = 0;
+	const char *p = value;
+
+	if (out == NULL)
+		return PAM_BUF_ERR;
+	while (*p != '\0') {
+		size_t n;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			free(out);
+			set_err(err, errlen, "%s: \"..\" is not allowed in \"%.80s\"", s->name, value);
+			return PAM_SERVICE_ERR;
+		}
+		out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	free_field(s, field);
+	*field = out;
+	return PAM_SUCCESS;
+}
+
+bool options_is_secret(const char *key)
+{
+	const struct opt_spec *s = find_spec(key);
+	return s != NULL && s->kind == K_SECRET;
+}
+
 int options_set(struct tmdb_options *o, const char *key, const char *value, char *err, size_t errlen)
 {
 	const struct opt_spec *s = find_spec(key);
@@ -251,8 +315,15 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 			set_err(err, errlen, "unknown option (name not shown: it does not look like an option name)");
 		return PAM_SERVICE_ERR;
 	}
-	if (value == NULL)  /* a bare argument means yes */
+	if (value == NULL) {
+		/* a bare key means yes, for a boolean only: a bare access_token must never become
+		 * the token "yes" */
+		if (s->kind != K_BOOL) {
+			set_err(err, errlen, "%s: needs a value (\"%s = ...\")", key, key);
+			return PAM_SERVICE_ERR;
+		}
 		value = "yes";
+	}
 	switch (s->kind) {
 	case K_BOOL:
 		if (parse_bool(value, &b) != 0)
@@ -308,13 +379,19 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 			free_field(s, field);
 			return PAM_SUCCESS;
 		}
-		/* fall through */
+		if (value[0] != '/' || !is_token_text(value))
+			goto bad;
+		return set_normal_path(s, field, value, err, errlen);
 	case K_PATH:
 		if (value[0] != '/' || !is_token_text(value))
 			goto bad;
 		break;
 	case K_URL:
 		if (!is_token_text(value) || !is_web_url(value))
+			goto bad;
+		break;
+	case K_PROXY:
+		if (!is_token_text(value) || !is_proxy_url(value))
 			goto bad;
 		break;
 	default:
@@ -408,13 +485,20 @@ int options_parse_text(struct tmdb_options *o, const char *text, size_t len, cha
 
 static bool url_is_https(const char *url)
 {
-	return strncasecmp(url, "https://", 8) == 0;
+	return ascii_ncasecmp(url, "https://", 8) == 0;
 }
 
-int options_validate(const struct tmdb_options *o, char *err, size_t errlen)
+int options_validate(struct tmdb_options *o, char *err, size_t errlen)
 {
 	const char *url_keys[] = { "api_url", "approve_url", "redirect_to" };
 	const char *urls[] = { o->api_url, o->approve_url, o->redirect_to };
+
+	/* a default never conflicts with what the administrator set: timeout grows to a larger
+	 * connect_timeout, connect_timeout shrinks to a smaller timeout */
+	if (o->timeout == 0)
+		o->timeout = o->connect_timeout > DEFAULT_TIMEOUT ? o->connect_timeout : DEFAULT_TIMEOUT;
+	if (o->connect_timeout == 0)
+		o->connect_timeout = o->timeout < DEFAULT_CONNECT_TIMEOUT ? o->timeout : DEFAULT_CONNECT_TIMEOUT;
 
 	if (o->api_key == NULL && o->access_token == NULL && o->api_key_file == NULL) {
 		set_err(err, errlen, "api_key: missing (set api_key, api_key_file or access_token)");
@@ -437,7 +521,7 @@ int options_validate(const struct tmdb_options *o, char *err, size_t errlen)
 	}
 #endif
 	if (o->connect_timeout > o->timeout) {
-		set_err(err, errlen, "connect_timeout: larger than timeout (%ld)", o->timeout);
+		set_err(err, errlen, "connect_timeout: larger than timeout (%ld; both were set)", o->timeout);
 		return PAM_SERVICE_ERR;
 	}
 	return PAM_SUCCESS;
@@ -447,9 +531,10 @@ static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *pat
 {
 	char *text = NULL;
 	size_t len = 0;
+	mode_t mode = 0;
 	const char *why = NULL;
 	char err[320];
-	int rc = safe_read_file(path, TMDB_CONF_MAX_BYTES, &text, &len, &why);
+	int rc = safe_read_file(path, TMDB_CONF_MAX_BYTES, &text, &len, &mode, &why);
 
 	if (rc == -ENOENT && !must_exist)
 		return PAM_SUCCESS;
@@ -464,6 +549,11 @@ static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *pat
 	wipe_free(text, len);
 	if (rc == PAM_SERVICE_ERR)
 		pam_syslog(pamh, LOG_ERR, "%s: %s", path, err);
+	if (rc == PAM_SUCCESS && (o->api_key != NULL || o->access_token != NULL) && (mode & S_IRWXO) != 0) {
+		pam_syslog(pamh, LOG_ERR, "conf: %s holds %s but others may access it (mode %04o; chmod o-rwx)", path,
+			   o->api_key != NULL ? "api_key" : "access_token", (unsigned)mode);
+		rc = PAM_SERVICE_ERR;
+	}
 	return rc;
 }
 
@@ -472,15 +562,22 @@ static int load_api_key_file(pam_handle_t *pamh, struct tmdb_options *o)
 {
 	char *text = NULL, *nl;
 	size_t len = 0;
+	mode_t mode = 0;
 	const char *why = NULL;
 	char err[320];
-	int rc = safe_read_file(o->api_key_file, 4096, &text, &len, &why);
+	int rc = safe_read_file(o->api_key_file, 4096, &text, &len, &mode, &why);
 
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
 		pam_syslog(pamh, LOG_ERR, "api_key_file: cannot use %s: %s", o->api_key_file, why);
 		return PAM_SERVICE_ERR;
+	}
+	if ((mode & S_IRWXO) != 0) {
+		pam_syslog(pamh, LOG_ERR, "api_key_file: %s is accessible by others (mode %04o; chmod o-rwx)",
+			   o->api_key_file, (unsigned)mode);
+		rc = PAM_SERVICE_ERR;
+		goto out;
 	}
 	if (memchr(text, '\0', len) != NULL) {
 		pam_syslog(pamh, LOG_ERR, "api_key_file: %s contains a NUL byte", o->api_key_file);
@@ -512,6 +609,18 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 		if (copy == NULL)
 			return PAM_BUF_ERR;
 		key = split_assignment(copy, &value);
+		if (options_is_secret(key)) {
+			/* /etc/pam.d is world-readable: name the key, never the value */
+			pam_syslog(pamh, LOG_ERR, "module argument: %s is not allowed here (files in /etc/pam.d are "
+				   "readable by everyone); put it in the configuration file or api_key_file", key);
+			wipe_free_str(copy);
+			return PAM_SERVICE_ERR;
+		}
+		/* arguments win over the file, the choice of credential included */
+		if (strcmp(key, "api_key_file") == 0) {
+			wipe_free_str(o->api_key);
+			o->api_key = NULL;
+		}
 		err[0] = '\0';
 		rc = options_set(o, key, value, err, sizeof(err));
 		if (rc == PAM_SERVICE_ERR)

@@ -28,15 +28,17 @@ struct tmdb_options {
 	bool qrcode;
 	enum account_match account_match;
 	char *user_map;
-	char *cache_dir;     /* NULL when caching is off (cache_dir=none) */
+	long minimum_uid;    /* known local users below this uid are out of scope */
+	char *cache_dir;     /* normalised; NULL when caching is off (cache_dir=none) */
 	bool reuse_session;
 	bool export_env;
 	bool conv_session;
 	bool logout_on_close;
 	char *cafile;
 	char *capath;
-	long timeout;
-	long connect_timeout;
+	char *proxy;         /* the only proxy ever used; NULL: none */
+	long timeout;        /* 0 until set: then it follows connect_timeout (options_validate) */
+	long connect_timeout; /* 0 until set: then it follows timeout (options_validate) */
 	long retries;
 	long max_response;
 	bool allow_http;
@@ -57,6 +59,10 @@ void options_free(struct tmdb_options *o);
 int options_defaults(struct tmdb_options *o);
 int options_set(struct tmdb_options *o, const char *key, const char *value, char *err, size_t errlen);
 int options_parse_text(struct tmdb_options *o, const char *text, size_t len, char *err, size_t errlen);
-int options_validate(const struct tmdb_options *o, char *err, size_t errlen);
+/* Gives the keys whose defaults follow other keys their values (timeout, connect_timeout),
+ * then checks the keys against each other. */
+int options_validate(struct tmdb_options *o, char *err, size_t errlen);
+/* Is key a secret (api_key, access_token), refused as a module argument? */
+bool options_is_secret(const char *key);
 
 #endif

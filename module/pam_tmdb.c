@@ -16,6 +16,7 @@
 #include "approval.h"
 #include "binding.h"
 #include "cache.h"
+#include "scope.h"
 #include "session.h"
 #include "tmdb_api.h"
 #include "txn.h"
@@ -23,27 +24,48 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* A cached session is used when TMDb still accepts it for the same account and the account
- * may stand for this user. PAM_SUCCESS (s filled), PAM_IGNORE (run the full flow), or an
- * error: a session that cannot be checked is never used. */
-static int reuse_cached(struct txn *t, struct tmdb_client *api, const char *expected, struct tmdb_session *s)
+/* The remembered session of reuse_session=yes (trusted-device mode); never consulted
+ * otherwise, so that a stored session can not stand in for a person's approval. */
+static int remembered(struct txn *t, struct tmdb_session *s)
+{
+	if (!t->opts.reuse_session)
+		return PAM_IGNORE;
+	return cache_load(t->pamh, t->opts.cache_dir, t->user, s);
+}
+
+/* This login's session (module data, PAM environment), else the remembered one. */
+static int find_session(struct txn *t, struct tmdb_session *s, bool *from_cache)
+{
+	int rc = session_find(t, s);
+	*from_cache = false;
+	if (rc == PAM_IGNORE) {
+		rc = remembered(t, s);
+		*from_cache = rc == PAM_SUCCESS;
+	}
+	return rc;
+}
+
+/* A remembered session is used when TMDb still accepts it for the same account and the
+ * account may stand for this user. PAM_SUCCESS (s filled), PAM_IGNORE (run the full flow),
+ * or an error: a session that cannot be checked is never used. */
+static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct binding *b, struct tmdb_session *s)
 {
 	struct tmdb_account acct = { 0 };
-	int rc = cache_load(t, s);
+	int rc = remembered(t, s);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	rc = tmdb_get_account(api, s->session_id, &acct);
-	if (rc == PAM_SUCCESS && (acct.id != s->account_id || binding_check(t, expected, acct.username) != PAM_SUCCESS))
+	if (rc == PAM_SUCCESS && (acct.id != s->account_id || binding_check(t, b, &acct) != PAM_SUCCESS))
 		rc = PAM_AUTH_ERR;
 	if (rc == PAM_SUCCESS) {
 		free(s->username);
 		s->username = acct.username;
 		acct.username = NULL;
 		if (t->opts.debug)
-			pam_syslog(t->pamh, LOG_DEBUG, "reusing the cached session");
+			pam_syslog(t->pamh, LOG_DEBUG, "reuse_session: using the remembered session");
 	} else if (rc == PAM_AUTH_ERR) {
-		pam_syslog(t->pamh, LOG_NOTICE, "cached session no longer valid for this user; asking for a new approval");
-		cache_remove(t);
+		pam_syslog(t->pamh, LOG_NOTICE, "remembered session no longer valid for this user; asking for a new approval");
+		cache_remove(t->pamh, t->opts.cache_dir, t->user);
 		rc = PAM_IGNORE;
 	}
 	if (rc != PAM_SUCCESS)
@@ -54,7 +76,7 @@ static int reuse_cached(struct txn *t, struct tmdb_client *api, const char *expe
 
 /* Steps 1-4: request token, approval, session, account; the account must be the one this
  * user may use, else the new session is deleted on the server. */
-static int new_session(struct txn *t, struct tmdb_client *api, const char *expected, struct tmdb_session *s)
+static int new_session(struct txn *t, struct tmdb_client *api, const struct binding *b, struct tmdb_session *s)
 {
 	struct tmdb_token token = { 0 };
 	struct tmdb_account acct = { 0 };
@@ -66,7 +88,7 @@ static int new_session(struct txn *t, struct tmdb_client *api, const char *expec
 		rc = approval_run(t, api, &token, &sid);
 	if (rc == PAM_SUCCESS)
 		rc = tmdb_get_account(api, sid, &acct);
-	if (rc == PAM_SUCCESS && binding_check(t, expected, acct.username) != PAM_SUCCESS)
+	if (rc == PAM_SUCCESS && binding_check(t, b, &acct) != PAM_SUCCESS)
 		rc = PAM_AUTH_ERR;
 	if (rc == PAM_SUCCESS) {
 		s->session_id = sid;
@@ -90,29 +112,31 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	struct txn t;
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
-	char *expected = NULL;
+	struct binding b = { 0 };
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = binding_expected(&t, &expected);
+	rc = scope_check(pamh, t.user, t.opts.minimum_uid, t.opts.debug);
+	if (rc != PAM_SUCCESS)
+		goto out; /* out of scope (PAM_IGNORE): no request at all */
+	rc = binding_expected(&t, &b);
 	if (rc == PAM_SUCCESS)
 		rc = txn_api(&t, &api);
-	if (rc == PAM_SUCCESS && t.opts.reuse_session)
-		rc = reuse_cached(&t, api, expected, &s);
-	else if (rc == PAM_SUCCESS)
-		rc = PAM_IGNORE;
+	if (rc == PAM_SUCCESS)
+		rc = reuse_remembered(&t, api, &b, &s);
 	if (rc == PAM_IGNORE) {
-		rc = new_session(&t, api, expected, &s);
-		if (rc == PAM_SUCCESS)
-			cache_store(&t, &s);
+		rc = new_session(&t, api, &b, &s);
+		if (rc == PAM_SUCCESS && t.opts.reuse_session)
+			cache_store(pamh, t.opts.cache_dir, t.user, &s);
 	}
 	if (rc == PAM_SUCCESS)
 		rc = session_handover(&t, &s, true);
 	if (rc == PAM_SUCCESS)
 		pam_syslog(pamh, LOG_INFO, "TMDb account %lld authenticated", s.account_id);
+out:
 	session_clear(&s);
-	free(expected);
+	binding_clear(&b);
 	txn_end(&t);
 	return rc;
 }
@@ -121,23 +145,24 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 {
 	struct txn t;
 	struct tmdb_session s = { 0 };
-	enum session_source from;
-	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
+	bool from_cache;
+	int rc;
 
+	/* PAM_DELETE_CRED: nothing on the server and never the remembered session (login and
+	 * sshd call it at every logout; close_session ends this login's session). */
+	if (flags & PAM_DELETE_CRED)
+		return PAM_SUCCESS;
+	rc = txn_begin(&t, pamh, flags, argc, argv, false);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (flags & PAM_DELETE_CRED) {
-		cache_remove(&t);
-		session_forget(&t);
-	} else {
-		/* ESTABLISH, REINITIALIZE, REFRESH: (re)export; nothing known is not a failure */
-		rc = session_find(&t, &s, &from);
-		if (rc == PAM_SUCCESS)
-			rc = session_handover(&t, &s, false);
-		else if (rc == PAM_IGNORE)
-			rc = PAM_SUCCESS;
-		session_clear(&s);
-	}
+	/* ESTABLISH, REINITIALIZE, REFRESH: (re)export; nothing known is not a failure (sshd
+	 * drops the connection when setcred fails) */
+	rc = find_session(&t, &s, &from_cache);
+	if (rc == PAM_SUCCESS)
+		rc = session_handover(&t, &s, false);
+	else if (rc == PAM_IGNORE)
+		rc = PAM_SUCCESS;
+	session_clear(&s);
 	txn_end(&t);
 	return rc;
 }
@@ -148,33 +173,35 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
 	struct tmdb_account acct = { 0 };
-	enum session_source from;
-	char *expected = NULL;
+	struct binding b = { 0 };
+	bool from_cache = false;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = session_find(&t, &s, &from);
+	rc = scope_check(pamh, t.user, t.opts.minimum_uid, t.opts.debug);
 	if (rc == PAM_SUCCESS)
-		rc = binding_expected(&t, &expected);
+		rc = find_session(&t, &s, &from_cache);
+	if (rc == PAM_SUCCESS)
+		rc = binding_expected(&t, &b);
 	if (rc == PAM_USER_UNKNOWN)
 		rc = PAM_PERM_DENIED;
 	if (rc == PAM_SUCCESS)
 		rc = txn_api(&t, &api);
 	if (rc == PAM_SUCCESS)
 		rc = tmdb_get_account(api, s.session_id, &acct);
-	if (rc == PAM_SUCCESS && (acct.id != s.account_id || binding_check(&t, expected, acct.username) != PAM_SUCCESS)) {
+	if (rc == PAM_SUCCESS && (acct.id != s.account_id || binding_check(&t, &b, &acct) != PAM_SUCCESS)) {
 		pam_syslog(pamh, LOG_NOTICE, "the session belongs to another TMDb account");
 		rc = PAM_PERM_DENIED;
 	} else if (rc == PAM_AUTH_ERR) {
 		pam_syslog(pamh, LOG_NOTICE, "the TMDb session was revoked");
-		if (from == SESSION_FROM_CACHE)
-			cache_remove(&t);
+		if (from_cache)
+			cache_remove(pamh, t.opts.cache_dir, t.user);
 		rc = PAM_PERM_DENIED;
 	}
 	tmdb_account_clear(&acct);
 	session_clear(&s);
-	free(expected);
+	binding_clear(&b);
 	txn_end(&t);
 	return rc;
 }
@@ -183,13 +210,13 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 {
 	struct txn t;
 	struct tmdb_session s = { 0 };
-	enum session_source from;
+	bool from_cache;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
-	rc = session_find(&t, &s, &from);
+	rc = find_session(&t, &s, &from_cache);
 	if (rc == PAM_SUCCESS)
 		rc = session_handover(&t, &s, false);
 	else if (rc == PAM_IGNORE)
@@ -199,21 +226,29 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	return rc;
 }
 
+/* Is s the session remembered for this user (reuse_session=yes)? That one outlives the login. */
+static bool is_remembered(struct txn *t, const struct tmdb_session *s)
+{
+	struct tmdb_session r = { 0 };
+	bool same = remembered(t, &r) == PAM_SUCCESS && strcmp(r.session_id, s->session_id) == 0;
+	session_clear(&r);
+	return same;
+}
+
 EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
-	enum session_source from;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (t.opts.logout_on_close && session_find(&t, &s, &from) == PAM_SUCCESS) {
+	/* only this login's own session: another login of the same user holds its own */
+	if (t.opts.logout_on_close && session_find(&t, &s) == PAM_SUCCESS && !is_remembered(&t, &s)) {
 		/* failures are logged and never block the logout */
 		if (txn_api(&t, &api) != PAM_SUCCESS || tmdb_delete_session(api, s.session_id) != PAM_SUCCESS)
 			pam_syslog(pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");
-		cache_remove(&t);
 		session_forget(&t);
 	}
 	session_clear(&s);

@@ -21,7 +21,7 @@ int safe_check_owner_mode(const struct stat *st, const char **why)
 	return 0;
 }
 
-static int read_fd(int fd, size_t max, bool private_file, char **buf, size_t *len, const char **why)
+static int read_fd(int fd, size_t max, bool private_file, char **buf, size_t *len, mode_t *mode, const char **why)
 {
 	struct stat st;
 	char *data;
@@ -73,6 +73,8 @@ static int read_fd(int fd, size_t max, bool private_file, char **buf, size_t *le
 		}
 	}
 	data[got] = '\0';
+	if (mode != NULL)
+		*mode = st.st_mode & 07777;
 	*buf = data;
 	*len = got;
 	return 0;
@@ -104,12 +106,19 @@ int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file,
 	int rc;
 	if (fd < 0)
 		return open_error(errno, why);
-	rc = read_fd(fd, max, private_file, buf, len, why);
+	rc = read_fd(fd, max, private_file, buf, len, NULL, why);
 	close(fd);
 	return rc;
 }
 
-int safe_read_file(const char *path, size_t max, char **buf, size_t *len, const char **why)
+int safe_read_file(const char *path, size_t max, char **buf, size_t *len, mode_t *mode, const char **why)
 {
-	return safe_read_fileat(AT_FDCWD, path, max, false, buf, len, why);
+	/* O_NONBLOCK: a FIFO planted in place of the file must not hang the login. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	int rc;
+	if (fd < 0)
+		return open_error(errno, why);
+	rc = read_fd(fd, max, false, buf, len, mode, why);
+	close(fd);
+	return rc;
 }

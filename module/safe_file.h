@@ -13,9 +13,10 @@ int safe_check_owner_mode(const struct stat *st, const char **why);
 
 /* Reads a whole regular file of at most max bytes into a fresh NUL-terminated buffer (free it
  * with wipe_free(buf, len)). Refuses symlinks, non-regular files, foreign owners and
- * group/other-writable files. Returns 0 or -errno (-ENOENT, -ELOOP, -EPERM, -EFBIG, -ENOMEM,
- * -EIO...) with *why set to a static explanation. */
-int safe_read_file(const char *path, size_t max, char **buf, size_t *len, const char **why);
+ * group/other-writable files. *mode (when mode is not NULL) receives the file's permission
+ * bits, for callers whose rule depends on what the file turns out to hold. Returns 0 or -errno
+ * (-ENOENT, -ELOOP, -EPERM, -EFBIG, -ENOMEM, -EIO...) with *why set to a static explanation. */
+int safe_read_file(const char *path, size_t max, char **buf, size_t *len, mode_t *mode, const char **why);
 
 /* The same for a descriptor-relative name (used by the cache). With private, the file must
  * also be unreadable by group and others (mode 0600 or stricter). */

@@ -9,33 +9,12 @@
 
 #include <security/pam_ext.h>
 
-#include "cache.h"
 #include "conv.h"
 #include "wipe.h"
 
 #define ENV_SID "TMDB_SESSION_ID"
 #define ENV_ID "TMDB_ACCOUNT_ID"
 #define ENV_USER "TMDB_ACCOUNT_USERNAME"
-
-void session_clear(struct tmdb_session *s)
-{
-	wipe_free_str(s->session_id);
-	free(s->username);
-	memset(s, 0, sizeof(*s));
-}
-
-int session_copy(struct tmdb_session *dst, const struct tmdb_session *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	dst->account_id = src->account_id;
-	dst->session_id = strdup(src->session_id);
-	dst->username = strdup(src->username);
-	if (dst->session_id == NULL || dst->username == NULL) {
-		session_clear(dst);
-		return PAM_BUF_ERR;
-	}
-	return PAM_SUCCESS;
-}
 
 static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -68,7 +47,7 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 
 	if (copy == NULL)
 		return PAM_BUF_ERR;
-	if (session_copy(copy, s) != PAM_SUCCESS) {
+	if (session_copy(copy, s) != 0) {
 		free(copy);
 		return PAM_BUF_ERR;
 	}
@@ -132,24 +111,13 @@ static int from_env(struct txn *t, struct tmdb_session *s)
 	return PAM_SUCCESS;
 }
 
-int session_find(struct txn *t, struct tmdb_session *s, enum session_source *from)
+int session_find(struct txn *t, struct tmdb_session *s)
 {
 	const void *data = NULL;
-	int rc;
 
-	if (pam_get_data(t->pamh, SESSION_DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
-		*from = SESSION_FROM_DATA;
-		return session_copy(s, data);
-	}
-	rc = from_env(t, s);
-	if (rc != PAM_IGNORE) {
-		*from = SESSION_FROM_ENV;
-		return rc;
-	}
-	rc = cache_load(t, s);
-	if (rc == PAM_SUCCESS)
-		*from = SESSION_FROM_CACHE;
-	return rc;
+	if (pam_get_data(t->pamh, SESSION_DATA_NAME, &data) == PAM_SUCCESS && data != NULL)
+		return session_copy(s, data) == 0 ? PAM_SUCCESS : PAM_BUF_ERR;
+	return from_env(t, s);
 }
 
 void session_forget(struct txn *t)

@@ -21,6 +21,7 @@ ACCESS_TOKEN = "standin-access-token"
 ALICE_ID = 1001
 TEST_ACCOUNT = "TMDbTestAccount"
 TEST_ACCOUNT_ID = 6089455
+DEFAULT_USER_MAP = "".join("%s %s\n" % (u, u) for u in ("alice", "bob", "carol", "dave", "erin", "mediaapp"))
 
 
 def module_path():
@@ -39,11 +40,15 @@ class PamEnv:
         self.conf_path = tmp_path / "pam_tmdb.conf"
         self.cache_dir = tmp_path / "cache"
         self.cache_dir.mkdir(mode=0o700)
+        # account_match=map is the default: each test user is listed with the TMDb account of
+        # the same name, byte for byte (tests that bind otherwise write their own map)
+        self.user_map = write_private(tmp_path / "pam_tmdb.users", DEFAULT_USER_MAP)
         self.conf = {
             "api_key": API_KEY,
             "api_url": standin.url,
             "cafile": standin.cafile,
             "cache_dir": str(self.cache_dir),
+            "user_map": self.user_map,
         }
         self.args = []
         self.raw_conf = None      # text written verbatim instead of self.conf

@@ -1,0 +1,27 @@
+#include "config.h"
+#include "credential.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wipe.h"
+
+void session_clear(struct tmdb_session *s)
+{
+	wipe_free_str(s->session_id);
+	free(s->username);
+	memset(s, 0, sizeof(*s));
+}
+
+int session_copy(struct tmdb_session *dst, const struct tmdb_session *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->account_id = src->account_id;
+	dst->session_id = strdup(src->session_id);
+	dst->username = strdup(src->username);
+	if (dst->session_id == NULL || dst->username == NULL) {
+		session_clear(dst);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* credential.h — the credential pam_tmdb provides: a TMDb session id and the account behind
+ * it. A leaf: every unit that handles the credential includes this and nothing more. */
+#ifndef PAM_TMDB_CREDENTIAL_H
+#define PAM_TMDB_CREDENTIAL_H
+
+struct tmdb_session {
+	char *session_id;   /* secret */
+	long long account_id;
+	char *username;     /* TMDb username */
+};
+
+/* Wipes and frees. */
+void session_clear(struct tmdb_session *s);
+
+/* Deep copy. 0, or -1 when out of memory (dst then empty). */
+int session_copy(struct tmdb_session *dst, const struct tmdb_session *src);
+
+#endif
