@@ -4,11 +4,13 @@
  *   options.c  command line                    jsonout.c  JSON events on stdout
  *   conv.c     conversation, scripted answers  approve.c  browser approval (libcurl)
  *   syslog_capture.c  syslog interposition     runner.c   ops, transactions, repeat/threads
+ *   fork_storm.c  forks while the threads run PAM  dl_guard.c  keeps those forks out of dlopen
  */
 #ifndef TMDB_HOST_H
 #define TMDB_HOST_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <security/pam_appl.h>
 
@@ -49,6 +51,9 @@ struct host_opts {
 	unsigned long threads;
 	int verbose;
 	int load_mode;		/* --repeat or --threads given: summary output */
+	unsigned long fork_during;	/* --fork-during-threads K: forks while the threads run */
+	unsigned long fork_interval_ms;	/* --fork-interval-ms: spacing of those forks */
+	unsigned long fork_timeout;	/* --fork-timeout: seconds before a child is killed */
 };
 
 /* options.c: parse argv; returns 0, or 2 after printing a usage error, or -1 for --help. */
@@ -109,5 +114,20 @@ struct txn *host_current_txn(void);
 
 /* runner.c */
 int host_run(const struct host_opts *o);
+/* One quiet transaction of the op list without browser approval, for a forked child;
+ * returns 0 or the first failing PAM rc. */
+int host_child_transaction(const struct host_opts *o);
+
+/* fork_storm.c: o->fork_during forks from the calling thread while the workers run, each
+ * child running host_child_transaction; prints a "fork_child" event per child and returns
+ * how many did not exit with PAM_SUCCESS. busy: workers inside a transaction now; running:
+ * workers not finished. */
+unsigned long fork_storm(const struct host_opts *o, atomic_ulong *busy, atomic_ulong *running);
+
+/* dl_guard.c: hold while forking (waits for every thread to leave dlopen/dlclose); release in
+ * the parent; in the child call dl_guard_child instead. */
+void dl_guard_hold(void);
+void dl_guard_release(void);
+void dl_guard_child(void);
 
 #endif

@@ -10,12 +10,16 @@ tests_host_tmdb_host_SOURCES = \
 	tests/host/approve.c \
 	tests/host/syslog_capture.c \
 	tests/host/jsonout.c \
-	tests/host/runner.c
+	tests/host/runner.c \
+	tests/host/fork_storm.c \
+	tests/host/dl_guard.c
 tests_host_tmdb_host_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
-## --export-dynamic: the host's syslog()/__syslog_chk() must win over libc's for libpam and modules.
+## --export-dynamic: the host's syslog()/__syslog_chk() and dlopen()/dlclose() must win over
+## libc's for libpam and modules.
 tests_host_tmdb_host_LDFLAGS = -pthread -Wl,--export-dynamic
 ## PAM_LIBS may be empty on systems without pam.pc; -lpam again is harmless otherwise.
-tests_host_tmdb_host_LDADD = $(PAM_LIBS) -lpam $(CURL_LIBS)
+## -ldl: dlsym(RTLD_NEXT) in dl_guard.c (part of libc since glibc 2.34).
+tests_host_tmdb_host_LDADD = $(PAM_LIBS) -lpam $(CURL_LIBS) -ldl
 
 ## -rpath makes libtool build a real shared object (tests/host/.libs/pam_hostcheck.so) although
 ## it is never installed.

@@ -32,7 +32,12 @@ static const char usage_text[] =
 	"  --cafile FILE            CA bundle for the approval request\n"
 	"  --repeat N               run the op list N times, one transaction each; summary output\n"
 	"  --threads T              T threads each doing --repeat transactions; summary output\n"
-	"  --verbose                with --repeat/--threads: per-transaction events too\n";
+	"  --verbose                with --repeat/--threads: per-transaction events too\n"
+	"  --fork-during-threads K  while the threads run, fork K times from the main thread; each\n"
+	"                           child runs the op list once (quiet, no approval) and exits with\n"
+	"                           its result; one fork_child event per child\n"
+	"  --fork-interval-ms MS    spacing of those forks (default 5)\n"
+	"  --fork-timeout SECONDS   kill a child still running after SECONDS (default 30)\n";
 
 static int parse_ulong(const char *s, unsigned long *out)
 {
@@ -100,7 +105,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 		O_CONFDIR = 256, O_NO_CONFDIR, O_SERVICE, O_USER, O_NO_USER, O_SILENT, O_KEEP_GOING,
 		O_SET_ENV, O_ANSWER, O_CONV_FAIL, O_NO_CONV, O_MAX_PROMPTS, O_APPROVE_AS, O_DENY,
 		O_APPROVE_AFTER, O_APPROVE_DELAY, O_APPROVE_MODE, O_CAFILE, O_REPEAT, O_THREADS,
-		O_VERBOSE, O_HELP
+		O_VERBOSE, O_FORK_DURING, O_FORK_INTERVAL, O_FORK_TIMEOUT, O_HELP
 	};
 	static const struct option longopts[] = {
 		{"confdir", required_argument, NULL, O_CONFDIR},
@@ -124,6 +129,9 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 		{"repeat", required_argument, NULL, O_REPEAT},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"verbose", no_argument, NULL, O_VERBOSE},
+		{"fork-during-threads", required_argument, NULL, O_FORK_DURING},
+		{"fork-interval-ms", required_argument, NULL, O_FORK_INTERVAL},
+		{"fork-timeout", required_argument, NULL, O_FORK_TIMEOUT},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -134,6 +142,8 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 	o->repeat = 1;
 	o->threads = 1;
 	o->approve_mode = APPROVE_AUTO;
+	o->fork_interval_ms = 5;
+	o->fork_timeout = 30;
 	o->answers = calloc((size_t)argc + 1, sizeof *o->answers);
 	o->set_env = calloc((size_t)argc + 1, sizeof *o->set_env);
 	o->ops = calloc((size_t)argc + 1, sizeof *o->ops);
@@ -196,6 +206,21 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 			o->load_mode = 1;
 			break;
 		case O_VERBOSE: o->verbose = 1; break;
+		case O_FORK_DURING:
+			if (parse_ulong(optarg, &o->fork_during) || o->fork_during == 0 ||
+			    o->fork_during > 10000)
+				return usage_error("bad --fork-during-threads", optarg);
+			o->load_mode = 1;
+			break;
+		case O_FORK_INTERVAL:
+			if (parse_ulong(optarg, &o->fork_interval_ms) || o->fork_interval_ms > 60000UL)
+				return usage_error("bad --fork-interval-ms", optarg);
+			break;
+		case O_FORK_TIMEOUT:
+			if (parse_ulong(optarg, &o->fork_timeout) || o->fork_timeout == 0 ||
+			    o->fork_timeout > 86400UL)
+				return usage_error("bad --fork-timeout", optarg);
+			break;
 		case O_HELP:
 			fputs(usage_text, stdout);
 			return -1;

@@ -1,7 +1,8 @@
 /*
  * Runs the op list: once (events for everything), or --repeat N times on each of --threads T
  * threads, each round its own pam_start/pam_end transaction with its own conversation state,
- * then one summary event.
+ * then one summary event. With --fork-during-threads the main thread forks meanwhile
+ * (fork_storm.c).
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -25,6 +26,8 @@ static const unsigned long rss_marks[RSS_MARKS] = {1, 10, 100, 1000, 10000, 1000
 struct load {
 	const struct host_opts *o;
 	atomic_ulong done, ok, failed, logs;
+	atomic_ulong busy;		/* workers inside a transaction now, for fork_storm */
+	atomic_ulong running;		/* workers not finished */
 	atomic_ulong fail_rc[32 + 1];	/* by first failing rc; [32] = other */
 	long rss_kb_at[RSS_MARKS];	/* each slot written by the one thread that reached it */
 };
@@ -264,7 +267,9 @@ static void *worker_main(void *arg)
 		int rc;
 
 		txn_reset(&t, o, !o->verbose);
+		atomic_fetch_add(&l->busy, 1);
 		rc = run_transaction(&t, o->verbose, &sid);
+		atomic_fetch_sub(&l->busy, 1);
 		atomic_fetch_add(&l->logs, t.logs);
 		if (o->verbose) {
 			struct jbuf b;
@@ -298,7 +303,24 @@ static void *worker_main(void *arg)
 			if (rss_marks[m] == n)
 				l->rss_kb_at[m] = rss_kb_now();
 	}
+	atomic_fetch_sub(&l->running, 1);
 	return NULL;
+}
+
+int host_child_transaction(const struct host_opts *o)
+{
+	/* No approvals: they would run libcurl (and a thread) of this host in the child. */
+	struct host_opts co = *o;
+	struct txn t;
+	uint64_t sid;
+	int rc;
+
+	co.approve_as = NULL;
+	co.deny = 0;
+	txn_reset(&t, &co, 1);
+	rc = run_transaction(&t, 0, &sid);
+	txn_free(&t);
+	return rc;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -326,24 +348,32 @@ static int run_load(const struct host_opts *o)
 	atomic_init(&l.ok, 0);
 	atomic_init(&l.failed, 0);
 	atomic_init(&l.logs, 0);
+	atomic_init(&l.busy, 0);
+	atomic_init(&l.running, 0);
 	for (int i = 0; i <= 32; i++)
 		atomic_init(&l.fail_rc[i], 0);
 	for (int m = 0; m < RSS_MARKS; m++)
 		l.rss_kb_at[m] = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	unsigned long started = 0;
+	unsigned long started = 0, fork_failed = 0;
+	/* A single worker runs on the main thread, unless the main thread has to fork meanwhile. */
+	int inline_worker = o->threads == 1 && !o->fork_during;
 	for (unsigned long i = 0; i < o->threads; i++) {
 		w[i].load = &l;
-		if (o->threads == 1) {
+		atomic_fetch_add(&l.running, 1);
+		if (inline_worker) {
 			worker_main(&w[i]);
 		} else if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]) != 0) {
+			atomic_fetch_sub(&l.running, 1);
 			fprintf(stderr, "tmdb-host: cannot start thread %lu\n", i);
 			break;
 		}
 		started++;
 	}
-	if (o->threads > 1)
+	if (o->fork_during)
+		fork_failed = fork_storm(o, &l.busy, &l.running);
+	if (!inline_worker)
 		for (unsigned long i = 0; i < started; i++)
 			pthread_join(w[i].tid, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -410,8 +440,12 @@ static int run_load(const struct host_opts *o)
 	jb_raw(&obj, "}");
 	ev_rawval(&b, "fail_rc", obj.oom ? "{}" : obj.p);
 	jb_free(&obj);
+	if (o->fork_during) {
+		ev_int(&b, "fork_children", (long long)o->fork_during);
+		ev_int(&b, "fork_failed", (long long)fork_failed);
+	}
 	ev_end(&b);
-	return failed == 0 && done == o->repeat * o->threads ? 0 : 1;
+	return failed == 0 && fork_failed == 0 && done == o->repeat * o->threads ? 0 : 1;
 }
 
 int host_run(const struct host_opts *o)
