@@ -6,7 +6,7 @@ import re
 import threading
 import time
 
-from tmdbpam import ALICE_ID, API_KEY, assert_logged, count, requests_to
+from tmdbpam import ALICE_ID, API_KEY, assert_logged, count, requests_to, write_private
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
@@ -226,9 +226,11 @@ def test_arguments_win_over_the_file(pam):
 
 
 def test_module_arguments_only_no_conf_file(pam):
+    """Every key but the secrets can be an argument; the key comes from api_key_file."""
     pam.use_conf_file = False
-    pam.args += ["api_key=" + API_KEY, "api_url=" + pam.standin.url, "cafile=" + pam.standin.cafile,
-                 "cache_dir=none"]
+    key_file = write_private(pam.dir / "api.key", API_KEY + "\n")
+    pam.args += ["api_key_file=" + key_file, "api_url=" + pam.standin.url, "cafile=" + pam.standin.cafile,
+                 "cache_dir=none", "user_map=" + pam.user_map]
     r = pam.run("authenticate", approve_as="alice")
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
 

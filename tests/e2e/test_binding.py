@@ -17,8 +17,15 @@ def test_wrong_account_is_refused_and_its_session_deleted(pam):
     assert not pam.cache_file("alice").exists()
 
 
-def test_username_match_is_case_insensitive(pam):
+def test_username_match_is_byte_exact(pam):
+    """account_match=user: local names are case-sensitive, so TMDb TMDbTestAccount is not local
+    tmdbtestaccount, and the session it got is deleted; the exact name signs in."""
+    pam.conf["account_match"] = "user"
     r = pam.run("authenticate", user="tmdbtestaccount", approve_as=TEST_ACCOUNT)
+    assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
+    assert "TMDB_SESSION_ID" not in r.env
+    assert count(pam.standin, "DELETE", "/3/authentication/session") == 1
+    r = pam.run("authenticate", user=TEST_ACCOUNT, approve_as=TEST_ACCOUNT)
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     assert r.env["TMDB_ACCOUNT_ID"] == str(TEST_ACCOUNT_ID)
 

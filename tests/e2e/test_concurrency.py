@@ -24,7 +24,7 @@ import stat
 
 import pytest
 
-from tmdbpam import ALICE_ID, assert_host_survived, count, file_mode
+from tmdbpam import ALICE_ID, assert_host_survived, count
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
@@ -80,6 +80,8 @@ def test_threads_without_cache_get_distinct_sessions(auto):
 
 
 def test_threads_share_one_cache_entry(auto):
+    """reuse_session=yes (trusted-device mode): the threads share the one remembered session."""
+    auto.conf["reuse_session"] = "yes"
     n = THREADS * REPEAT
     r = load(auto, FULL_OPS)
     s = assert_all_ok(r, n)
@@ -102,20 +104,18 @@ def test_threads_share_one_cache_entry(auto):
     assert status == 200 and body["username"] == "alice"
 
 
-def test_threads_logging_out_each_others_sessions(auto):
-    """logout_on_close with a shared cache: threads delete sessions that other threads are
-    reusing at that moment. A revoked cached session is noticed and replaced; close_session
-    never fails; the cache is never left torn. (acct_mgmt is left out: after another thread's
-    logout it rightly answers PAM_PERM_DENIED.)"""
-    auto.conf["logout_on_close"] = "yes"
+def test_concurrent_logins_of_one_user_are_independent(auto):
+    """The defaults: each login holds its own session and its logout deletes only that one, so
+    no login ever finds its session revoked by another (acct_mgmt runs after others' logouts),
+    nothing is written to cache_dir, and no session is left alive."""
     threads, repeat = 16, 10
-    r = load(auto, "authenticate open_session close_session", threads=threads, repeat=repeat)
+    before = auto.standin.live_sessions().get("alice", 0)
+    r = load(auto, FULL_OPS, threads=threads, repeat=repeat)
     assert_all_ok(r, threads * repeat)
-    left = os.listdir(str(auto.cache_dir))
-    assert left in ([], ["alice"]), left
-    if left:
-        assert file_mode(auto.cache_file()) == 0o600
-        auto.cache_entry()  # parses
+    assert count(auto.standin, "POST", SESSION_NEW) == threads * repeat
+    assert count(auto.standin, "DELETE", "/3/authentication/session") == threads * repeat
+    assert auto.standin.live_sessions().get("alice", 0) == before
+    assert os.listdir(str(auto.cache_dir)) == []
 
 
 def test_libcurl_global_init_is_thread_safe():
@@ -167,10 +167,10 @@ def test_thread_sanitizer(auto, monkeypatch, mode):
     if mode == "no_cache":
         auto.conf["cache_dir"] = "none"
         ops = "authenticate"
-    elif mode == "logout":
-        # no acct_mgmt here: a session another thread just logged out is rightly refused
-        auto.conf["logout_on_close"] = "yes"
-        ops = "authenticate open_session close_session"
+    elif mode == "shared_cache":
+        auto.conf["reuse_session"] = "yes"
+        auto.conf["logout_on_close"] = "no"
+    # "logout": the defaults, each login deleting its own session at close
     tsan = "suppressions=%s halt_on_error=0 exitcode=%d second_deadlock_stack=1" % (TSAN_SUPP, TSAN_EXIT)
     r = load(auto, ops, env={"TSAN_OPTIONS": tsan})
     reports = re.findall(r"WARNING: ThreadSanitizer: .*", r.stderr)

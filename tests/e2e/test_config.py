@@ -99,7 +99,11 @@ def test_conf_file_too_large(pam):
     assert_config_error(pam, r, "too large")
 
 
-def test_conf_readable_by_others_is_fine(pam):
+def test_conf_without_secrets_may_be_readable_by_others(pam):
+    """A config file that holds no secret (the key is in api_key_file) may be mode 0644."""
+    key_file = write_private(pam.dir / "api.key", API_KEY + "\n")
+    pam.conf["api_key"] = None
+    pam.conf["api_key_file"] = key_file
     pam.write()
     os.chmod(pam.conf_path, 0o644)
     pam.use_conf_file = False
@@ -155,6 +159,6 @@ def test_bare_argument_means_yes(pam):
 
 def test_comments_and_blank_lines(pam):
     pam.raw_conf = ("# pam_tmdb test\n\n   api_key = %s   # the key\n\napi_url=%s\ncafile =%s\n"
-                    "cache_dir= none\n" % (API_KEY, pam.standin.url, pam.standin.cafile))
+                    "cache_dir= none\nuser_map = %s\n" % (API_KEY, pam.standin.url, pam.standin.cafile, pam.user_map))
     r = pam.run("authenticate", approve_as="alice")
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()

@@ -743,6 +743,7 @@ def test_proxy_variables_of_the_host_are_ignored(env):
 def test_planted_fifo_at_the_cache_entry_does_not_hang_the_login(env):
     """A FIFO where the user's cache file should be (module/safe_file.c opens with O_NONBLOCK
     and then requires a regular file): the entry is ignored and replaced."""
+    env.conf["reuse_session"] = "yes"
     os.mkfifo(str(env.cache_file()), 0o600)
     start = time.monotonic()
     r = env.run("authenticate", approve_as="alice")

@@ -1,6 +1,7 @@
-"""The credential lifecycle (SPEC: Entry points, Session cache): the cache file, silent reuse,
-revocation, setcred/acct_mgmt/open_session/close_session in the orders real hosts use, and
-the cache's defences against planted files and hostile user names."""
+"""The trusted-device mode (reuse_session=yes, pam_tmdb.conf(5)): the remembered session's file,
+silent reuse, revocation, setcred/acct_mgmt/open_session/close_session in the orders real hosts
+use, and the cache's defences against planted files and hostile user names. Every test here
+turns reuse_session on; the default (presence) lifecycle is in test_trust_model.py."""
 
 import os
 import shutil
@@ -15,6 +16,12 @@ from tmdbpam import ALICE_ID, API_KEY, TEST_ACCOUNT, assert_logged, count, file_
 ACCOUNT = "/3/account"
 TOKEN_NEW = "/3/authentication/token/new"
 DELETE = "/3/authentication/session"
+
+
+@pytest.fixture
+def pam(pam):
+    pam.conf["reuse_session"] = "yes"
+    return pam
 
 
 def login(pam, ops="authenticate", **kw):
@@ -62,6 +69,7 @@ def test_reuse_session_no_always_asks(pam):
     r = login(pam)
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     assert r.urls
+    assert pam.cache_entry()["session_id"] != r.env["TMDB_SESSION_ID"], "reuse_session=no writes nothing"
 
 
 def test_unreachable_server_never_reuses_blindly(pam):
@@ -187,13 +195,19 @@ def test_login_order(pam):
     """login(1): authenticate, acct_mgmt, setcred, open_session ... close_session, setcred(DELETE)."""
     r = login(pam, ops="authenticate acct_mgmt setcred open_session close_session setcred:delete")
     assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 6, r.dump()
-    assert not pam.cache_file().exists(), "PAM_DELETE_CRED removes the cache entry"
+    # the remembered session outlives the login: neither logout_on_close nor PAM_DELETE_CRED
+    # touches it
+    sid = pam.cache_entry()["session_id"]
+    assert count(pam.standin, "DELETE", DELETE) == 0
+    assert pam.standin.live_sessions().get("alice", 0) >= 1
+    assert [s for s in pam.standin.sessions() if s["session_id"] == sid][0]["revoked"] is False
 
 
 def test_sshd_split_processes_find_the_session_in_the_environment(pam):
     """OpenSSH: authenticate + acct_mgmt in one process, setcred/open_session in another that
     sees the PAM environment but not the module data."""
     pam.conf["cache_dir"] = "none"
+    pam.conf["logout_on_close"] = "no"
     first = login(pam, ops="authenticate acct_mgmt")
     assert [rc for _, rc in first.op_list] == ["PAM_SUCCESS"] * 2, first.dump()
     env_args = []
@@ -255,6 +269,7 @@ def test_acct_mgmt_session_of_another_account(pam):
 
 def test_close_session_logout(pam):
     pam.conf["logout_on_close"] = "yes"
+    pam.conf["reuse_session"] = "no"
     known = {x["session_id"] for x in pam.standin.sessions()}
     first = login(pam, ops="authenticate open_session close_session")
     assert [rc for _, rc in first.op_list] == ["PAM_SUCCESS"] * 3, first.dump()
@@ -266,6 +281,7 @@ def test_close_session_logout(pam):
 
 
 def test_close_session_without_logout_keeps_everything(pam):
+    pam.conf["logout_on_close"] = "no"
     login(pam, ops="authenticate open_session close_session")
     assert count(pam.standin, "DELETE", DELETE) == 0
     assert pam.cache_file().exists()
@@ -273,9 +289,13 @@ def test_close_session_without_logout_keeps_everything(pam):
 
 def test_close_session_never_blocks_logout(pam):
     pam.conf["logout_on_close"] = "yes"
-    login(pam)
+    pam.conf["reuse_session"] = "no"
+    first = login(pam)
     pam.conf["api_url"] = "https://localhost:1"
-    r = pam.run("close_session")
+    env_args = []
+    for k, v in first.env.items():
+        env_args += ["--set-env", "%s=%s" % (k, v)]
+    r = pam.run("close_session", extra=env_args)
     assert r.op_list == [("close_session", "PAM_SUCCESS")], r.dump()
     assert_logged(r, "could not be deleted")
     assert not pam.cache_file().exists()
@@ -293,7 +313,8 @@ def test_chauthtok_is_ignored(pam):
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
 def test_non_root_host_uses_its_own_cache(standin, monkeypatch):
     """The host runs as nobody: its cache dir (owned by nobody) is used, files are owned by
-    nobody; a root-owned config readable by all is accepted."""
+    nobody; a config that holds the key must be private to the host's user (owner nobody,
+    mode 0600: the effective user may own it)."""
     d = tempfile.mkdtemp(prefix="pam_tmdb-nonroot-")
     try:
         os.chmod(d, 0o755)
@@ -312,8 +333,10 @@ def test_non_root_host_uses_its_own_cache(standin, monkeypatch):
         os.chmod(module, 0o755)
         monkeypatch.setenv("TMDB_HOST", host)
         conf = write_private(os.path.join(d, "pam_tmdb.conf"),
-                             "api_key = %s\napi_url = %s\ncafile = %s\ncache_dir = %s\n" % (API_KEY, standin.url, ca, cache),
-                             mode=0o644)
+                             "api_key = %s\napi_url = %s\ncafile = %s\ncache_dir = %s\n"
+                             "reuse_session = yes\naccount_match = any\n" % (API_KEY, standin.url, ca, cache),
+                             mode=0o600)
+        os.chown(conf, nobody, nobody)
         svc = os.path.join(d, "pam.d")
         write_service(svc, "tmdb", ["%s required %s conf=%s" % (t, module, conf)
                                     for t in ("auth", "account", "session")])

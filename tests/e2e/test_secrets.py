@@ -168,6 +168,7 @@ def test_wrong_account(sec):
 
 
 def test_reuse_from_cache_and_later_entry_points(sec):
+    sec.conf["reuse_session"] = "yes"
     first = sec.go("authenticate", approve_as="alice")
     assert first.op_list == [("authenticate", "PAM_SUCCESS")], first.dump()
     r = sec.go("authenticate acct_mgmt", write=False)
@@ -181,6 +182,7 @@ def test_reuse_from_cache_and_later_entry_points(sec):
 
 
 def test_revoked_session_in_acct_mgmt_and_reauthentication(sec):
+    sec.conf["reuse_session"] = "yes"
     first = sec.go("authenticate", approve_as="alice")
     sec.standin.revoke(first.env["TMDB_SESSION_ID"])
     r = sec.go("acct_mgmt", write=False)
@@ -298,6 +300,7 @@ def test_network_faults(sec, path, opts):
 
 
 def test_cache_file_stays_private_under_a_permissive_umask(sec):
+    sec.conf["reuse_session"] = "yes"
     r = sec.go("authenticate", approve_as="alice",
                wrapper=["/bin/sh", "-c", 'umask 000; exec "$@"', "sh"])
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
