@@ -5,9 +5,10 @@
  * map is empty.
  *
  * Checked: the result is -1, 0 or 1; *tmdb_name is set exactly on 0, non-empty, and holds
- * no blank, '#', NUL or line break; and the answer equals that of a small independent model
- * of the documented format (lines "localuser tmdbusername", '#' comments, blank lines
- * skipped, any other line malformed; the first line for the user wins). */
+ * no blank, NUL or line break, and starts with '#' only as an account id; and the answer equals
+ * that of a small independent model of the documented format (lines "localuser tmdbusername"
+ * or "localuser #id", a field starting with '#' starts a comment except the second, blank
+ * lines skipped, any other line malformed; the first line for the user wins). */
 #include "config.h"
 
 #include "binding.h"
@@ -18,6 +19,16 @@ static bool is_sep(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+static bool is_id(const char *t, size_t n)
+{
+	if (n < 2 || n > 19 || t[0] != '#' || t[1] == '0')
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+	return true;
+}
+
 /* The model: -1, 0 with *out (a pointer into text, *out_len bytes), or 1. */
 static int model(const char *text, size_t len, const char *user, const char **out, size_t *out_len)
 {
@@ -26,32 +37,35 @@ static int model(const char *text, size_t len, const char *user, const char **ou
 		return -1;
 	while (i <= len) {
 		size_t eol = i;
-		const char *tok[3];
-		size_t tlen[3], ntok = 0, j;
+		const char *tok[2];
+		size_t tlen[2], ntok = 0, j;
+		bool bad = false;
 		while (eol < len && text[eol] != '\n')
 			eol++;
-		for (j = i; j < eol && text[j] != '#';) {
-			while (j < eol && text[j] != '#' && is_sep(text[j]))
+		for (j = i; j < eol;) {
+			while (j < eol && is_sep(text[j]))
 				j++;
-			if (j >= eol || text[j] == '#')
+			if (j >= eol)
 				break;
 			size_t start = j;
-			while (j < eol && text[j] != '#' && !is_sep(text[j]))
+			while (j < eol && !is_sep(text[j]))
 				j++;
-			if (ntok < 3) {
-				tok[ntok] = text + start;
-				tlen[ntok] = j - start;
+			if (text[start] == '#' && ntok != 1)
+				break; /* a comment line, or a comment after the two fields */
+			if (ntok == 2) {
+				bad = true;
+				break;
 			}
+			tok[ntok] = text + start;
+			tlen[ntok] = j - start;
 			ntok++;
 		}
-		if (ntok != 0) {
-			if (ntok != 2)
-				return -1;
-			if (strlen(user) == tlen[0] && memcmp(user, tok[0], tlen[0]) == 0) {
-				*out = tok[1];
-				*out_len = tlen[1];
-				return 0;
-			}
+		if (bad || ntok == 1 || (ntok == 2 && tok[1][0] == '#' && !is_id(tok[1], tlen[1])))
+			return -1;
+		if (ntok == 2 && strlen(user) == tlen[0] && memcmp(user, tok[0], tlen[0]) == 0) {
+			*out = tok[1];
+			*out_len = tlen[1];
+			return 0;
 		}
 		i = eol + 1;
 	}
@@ -75,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = user_map_lookup(map, mlen, user, &name);
 	FUZZ_CHECK(rc == -1 || rc == 0 || rc == 1, "rc %d", rc);
 	if (rc == 0) {
-		FUZZ_CHECK(name != NULL && name[0] != '\0' && strcspn(name, " \t\r\n#") == strlen(name),
+		FUZZ_CHECK(name != NULL && name[0] != '\0' && strcspn(name, " \t\r\n") == strlen(name) &&
+			   (name[0] != '#' || is_id(name, strlen(name))),
 			   "tmdb name \"%s\"", name ? name : "(null)");
 	} else {
 		FUZZ_CHECK(name == NULL, "a name with rc %d", rc);

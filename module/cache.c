@@ -215,7 +215,7 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-void cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s)
+bool cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s)
 {
 	char name[CACHE_NAME_MAX + 1], tmp[32] = "", suffix[13], ebuf[128];
 	char *text = NULL;
@@ -223,10 +223,10 @@ void cache_store(pam_handle_t *pamh, const char *dir, const char *user, const st
 	bool ok = false;
 
 	if (dir == NULL || !entry_name(pamh, user, name, sizeof(name)))
-		return;
+		return false;
 	dfd = open_dir(pamh, dir);
 	if (dfd < 0)
-		return;
+		return false;
 	text = cache_format(s);
 	if (text == NULL)
 		goto out;
@@ -260,6 +260,7 @@ out:
 	}
 	wipe_free_str(text);
 	close(dfd);
+	return ok;
 }
 
 void cache_remove(pam_handle_t *pamh, const char *dir, const char *user)

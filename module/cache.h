@@ -19,8 +19,8 @@
  * PAM_BUF_ERR. */
 int cache_load(pam_handle_t *pamh, const char *dir, const char *user, struct tmdb_session *s);
 
-/* Writes (replaces) the user's entry. */
-void cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s);
+/* Writes (replaces) the user's entry: true when it was written. */
+bool cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s);
 
 /* Removes the user's entry, if any. */
 void cache_remove(pam_handle_t *pamh, const char *dir, const char *user);

@@ -17,6 +17,7 @@ int session_copy(struct tmdb_session *dst, const struct tmdb_session *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->account_id = src->account_id;
+	dst->remembered = src->remembered;
 	dst->session_id = strdup(src->session_id);
 	dst->username = strdup(src->username);
 	if (dst->session_id == NULL || dst->username == NULL) {

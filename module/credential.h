@@ -3,10 +3,15 @@
 #ifndef PAM_TMDB_CREDENTIAL_H
 #define PAM_TMDB_CREDENTIAL_H
 
+#include <stdbool.h>
+
 struct tmdb_session {
 	char *session_id;   /* secret */
 	long long account_id;
 	char *username;     /* TMDb username */
+	/* taken from or stored as the remembered session of reuse_session=yes: it outlives the
+	 * login, so close_session leaves it alive */
+	bool remembered;
 };
 
 /* Wipes and frees. */

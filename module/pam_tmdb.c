@@ -61,6 +61,7 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 		free(s->username);
 		s->username = acct.username;
 		acct.username = NULL;
+		s->remembered = true;
 		if (t->opts.debug)
 			pam_syslog(t->pamh, LOG_DEBUG, "reuse_session: using the remembered session");
 	} else if (rc == PAM_AUTH_ERR) {
@@ -128,7 +129,7 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc == PAM_IGNORE) {
 		rc = new_session(&t, api, &b, &s);
 		if (rc == PAM_SUCCESS && t.opts.reuse_session)
-			cache_store(pamh, t.opts.cache_dir, t.user, &s);
+			s.remembered = cache_store(pamh, t.opts.cache_dir, t.user, &s);
 	}
 	if (rc == PAM_SUCCESS)
 		rc = session_handover(&t, &s, true);
@@ -226,11 +227,16 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	return rc;
 }
 
-/* Is s the session remembered for this user (reuse_session=yes)? That one outlives the login. */
+/* Does s outlive the login as the remembered session (reuse_session=yes)? Module data says so
+ * exactly; a session found in the PAM environment (another process, as under sshd) is compared
+ * with the cache entry. */
 static bool is_remembered(struct txn *t, const struct tmdb_session *s)
 {
 	struct tmdb_session r = { 0 };
-	bool same = remembered(t, &r) == PAM_SUCCESS && strcmp(r.session_id, s->session_id) == 0;
+	bool same;
+	if (s->remembered)
+		return true;
+	same = remembered(t, &r) == PAM_SUCCESS && strcmp(r.session_id, s->session_id) == 0;
 	session_clear(&r);
 	return same;
 }

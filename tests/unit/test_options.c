@@ -22,11 +22,13 @@ static void test_defaults(void)
 	CHECK(strcmp(o.approve_url, "https://www.themoviedb.org/authenticate/") == 0, "approve_url default");
 	CHECK(o.approval == APPROVAL_PROMPT && o.max_prompts == 3, "approval=prompt, max_prompts=3");
 	CHECK(o.approval_timeout == 300 && o.poll_interval == 5, "approval_timeout=300, poll_interval=5");
-	CHECK(!o.qrcode && o.account_match == MATCH_USER, "qrcode=no, account_match=user");
+	CHECK(!o.qrcode && o.account_match == MATCH_MAP, "qrcode=no, account_match=map");
+	CHECK(o.minimum_uid == 1000, "minimum_uid=1000");
+	CHECK(o.proxy == NULL && o.cafile == NULL && o.capath == NULL, "no proxy, the system CA store");
 	CHECK(strcmp(o.user_map, "/etc/security/pam_tmdb.users") == 0, "user_map default");
 	CHECK(strcmp(o.cache_dir, "/var/cache/pam_tmdb") == 0, "cache_dir default");
-	CHECK(o.reuse_session && o.export_env && !o.conv_session && !o.logout_on_close, "booleans default");
-	CHECK(o.timeout == 10 && o.connect_timeout == 5 && o.retries == 2 && o.max_response == 65536, "network defaults");
+	CHECK(!o.reuse_session && o.export_env && !o.conv_session && o.logout_on_close, "booleans default");
+	CHECK(o.retries == 2 && o.max_response == 65536, "network defaults");
 	CHECK(!o.allow_http && !o.debug, "allow_http=no, debug=no");
 	CHECK(strncmp(o.user_agent, "pam_tmdb/", 9) == 0, "user_agent default is pam_tmdb/VERSION");
 	CHECK(o.api_key == NULL && o.access_token == NULL, "no credentials by default");
@@ -71,6 +73,11 @@ static void test_values(void)
 		{ "debug", "on", PAM_SUCCESS }, { "debug", "OFF", PAM_SUCCESS }, { "debug", "1", PAM_SUCCESS },
 		{ "debug", "2", PAM_SERVICE_ERR }, { "debug", "yess", PAM_SERVICE_ERR },
 		{ "cache_dir", "none", PAM_SUCCESS }, { "cache_dir", "relative/dir", PAM_SERVICE_ERR },
+		{ "cache_dir", "/var/cache/../tmp", PAM_SERVICE_ERR }, { "cache_dir", "/var/cache/pam_tmdb/.", PAM_SUCCESS },
+		{ "minimum_uid", "0", PAM_SUCCESS }, { "minimum_uid", "4294967294", PAM_SUCCESS },
+		{ "minimum_uid", "4294967295", PAM_SERVICE_ERR }, { "minimum_uid", "-1", PAM_SERVICE_ERR },
+		{ "proxy", "http://proxy.example:3128", PAM_SUCCESS }, { "proxy", "socks5h://127.0.0.1:1080", PAM_SUCCESS },
+		{ "proxy", "proxy.example:3128", PAM_SERVICE_ERR }, { "proxy", "http://", PAM_SERVICE_ERR },
 		{ "cafile", "/etc/ssl/ca.pem", PAM_SUCCESS }, { "cafile", "ca.pem", PAM_SERVICE_ERR },
 		{ "user_map", "/etc/a b", PAM_SERVICE_ERR },
 		{ "api_url", "https://api.example.org/", PAM_SUCCESS }, { "api_url", "ftp://x.org", PAM_SERVICE_ERR },
@@ -105,6 +112,70 @@ static void test_secret_not_echoed(void)
 	options_free(&o);
 }
 
+static void test_bare_keys(void)
+{
+	static const char *const not_bool[] = { "access_token", "api_key", "api_url", "timeout", "cache_dir", "approval" };
+	struct tmdb_options o;
+	char err[256];
+	for (size_t i = 0; i < sizeof(not_bool) / sizeof(not_bool[0]); i++) {
+		options_defaults(&o);
+		err[0] = '\0';
+		CHECK(options_set(&o, not_bool[i], NULL, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, not_bool[i]) &&
+		      strstr(err, "needs a value"), "bare %s is an error: %s", not_bool[i], err);
+		CHECK(o.access_token == NULL && o.api_key == NULL, "bare %s set no credential", not_bool[i]);
+		options_free(&o);
+	}
+	options_defaults(&o);
+	CHECK(options_set(&o, "reuse_session", NULL, err, sizeof(err)) == PAM_SUCCESS && o.reuse_session, "bare boolean means yes");
+	options_free(&o);
+}
+
+static void test_cache_dir_normalised(void)
+{
+	static const char *const cases[][2] = {
+		{ "/var/cache/link/", "/var/cache/link" }, { "/var/cache/link/.", "/var/cache/link" },
+		{ "/var//cache///link//", "/var/cache/link" }, { "/var/./cache/./link/./", "/var/cache/link" },
+		{ "/", "/" }, { "//.", "/" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmdb_options o;
+		char err[256] = "";
+		options_defaults(&o);
+		CHECK(options_set(&o, "cache_dir", cases[i][0], err, sizeof(err)) == PAM_SUCCESS && strcmp(o.cache_dir, cases[i][1]) == 0,
+		      "cache_dir %s -> %s (got %s)", cases[i][0], cases[i][1], o.cache_dir ? o.cache_dir : "(null)");
+		options_free(&o);
+	}
+}
+
+/* Defaults never conflict with what was set: timeout and connect_timeout follow each other. */
+static void test_timeouts_follow_each_other(void)
+{
+	static const struct { const char *timeout, *connect; long want_timeout, want_connect; int rc; } cases[] = {
+		{ NULL, NULL, 10, 5, PAM_SUCCESS }, { "1", NULL, 1, 1, PAM_SUCCESS }, { "3", NULL, 3, 3, PAM_SUCCESS },
+		{ "60", NULL, 60, 5, PAM_SUCCESS }, { NULL, "15", 15, 15, PAM_SUCCESS }, { NULL, "2", 10, 2, PAM_SUCCESS },
+		{ "4", "4", 4, 4, PAM_SUCCESS }, { "4", "5", 0, 0, PAM_SERVICE_ERR },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmdb_options o;
+		char err[256] = "";
+		int rc;
+		options_defaults(&o);
+		options_set(&o, "api_key", "k", err, sizeof(err));
+		if (cases[i].timeout)
+			options_set(&o, "timeout", cases[i].timeout, err, sizeof(err));
+		if (cases[i].connect)
+			options_set(&o, "connect_timeout", cases[i].connect, err, sizeof(err));
+		rc = options_validate(&o, err, sizeof(err));
+		CHECK(rc == cases[i].rc, "timeout=%s connect_timeout=%s -> %d (%s)", cases[i].timeout ? cases[i].timeout : "-",
+		      cases[i].connect ? cases[i].connect : "-", rc, err);
+		if (rc == PAM_SUCCESS)
+			CHECK(o.timeout == cases[i].want_timeout && o.connect_timeout == cases[i].want_connect,
+			      "timeout=%s connect_timeout=%s -> %ld/%ld", cases[i].timeout ? cases[i].timeout : "-",
+			      cases[i].connect ? cases[i].connect : "-", o.timeout, o.connect_timeout);
+		options_free(&o);
+	}
+}
+
 static void test_api_url_normalised(void)
 {
 	struct tmdb_options o;
@@ -129,6 +200,7 @@ static void test_validate(void)
 	      "http without allow_http: %s", err);
 	options_set(&o, "allow_http", "yes", err, sizeof(err));
 	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SUCCESS, "http with allow_http");
+	options_set(&o, "timeout", "10", err, sizeof(err));
 	options_set(&o, "connect_timeout", "20", err, sizeof(err));
 	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "connect_timeout"), "connect_timeout > timeout: %s", err);
 	options_free(&o);
@@ -143,16 +215,20 @@ static void test_validate(void)
 static void test_load_arguments_win(void)
 {
 	struct tmdb_options o;
-	const char *argv[] = { "api_key=fromarg", "retries=5", "debug" };
-	CHECK(options_load(NULL, 3, argv, &o) == PAM_SUCCESS, "options_load with arguments only (no default file)");
-	CHECK(strcmp(o.api_key, "fromarg") == 0 && o.retries == 5 && o.debug, "arguments applied");
-	options_free(&o);
+	const char *argv[] = { "user_agent=fromarg", "retries=5", "debug", "allow_http" };
+	const char *secret[] = { "api_key=fromarg" };
+	const char *token[] = { "access_token=fromarg" };
+	CHECK(options_load(NULL, 4, argv, &o) == PAM_SERVICE_ERR, "no credential anywhere (no default file)");
+	CHECK(options_load(NULL, 1, secret, &o) == PAM_SERVICE_ERR, "api_key is refused as a module argument");
+	CHECK(options_load(NULL, 1, token, &o) == PAM_SERVICE_ERR, "access_token is refused as a module argument");
+	CHECK(options_is_secret("api_key") && options_is_secret("access_token") && !options_is_secret("api_key_file"),
+	      "the secrets are api_key and access_token");
 	{
-		const char *bad[] = { "conf=relative.conf", "api_key=x" };
+		const char *bad[] = { "conf=relative.conf", "debug" };
 		CHECK(options_load(NULL, 2, bad, &o) == PAM_SERVICE_ERR, "conf= must be absolute");
 	}
 	{
-		const char *missing[] = { "conf=/nonexistent/pam_tmdb.conf", "api_key=x" };
+		const char *missing[] = { "conf=/nonexistent/pam_tmdb.conf", "debug" };
 		CHECK(options_load(NULL, 2, missing, &o) == PAM_SERVICE_ERR, "an explicit conf= that does not exist is an error");
 	}
 }
@@ -163,6 +239,9 @@ int main(void)
 	test_file_syntax();
 	test_values();
 	test_secret_not_echoed();
+	test_bare_keys();
+	test_cache_dir_normalised();
+	test_timeouts_follow_each_other();
 	test_api_url_normalised();
 	test_validate();
 	test_load_arguments_win();

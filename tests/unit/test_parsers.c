@@ -185,6 +185,16 @@ static void test_user_map(void)
 	CHECK(user_map_lookup(map, strlen(map), "Alice", &name) == 1 && name == NULL, "local names are case-sensitive");
 	CHECK(user_map_lookup(S("alice\n"), "alice", &name) == -1, "a line without a TMDb name is malformed");
 	CHECK(user_map_lookup(S("a b c\n"), "a", &name) == -1, "three fields is malformed");
+	CHECK(user_map_lookup(S("alice #1001\n"), "alice", &name) == 0 && strcmp(name, "#1001") == 0, "an account id");
+	free(name);
+	CHECK(user_map_lookup(S("alice #1001 # comment\n"), "alice", &name) == 0 && strcmp(name, "#1001") == 0,
+	      "an account id and a comment");
+	free(name);
+	CHECK(user_map_lookup(S("   # alice bob\n"), "alice", &name) == 1, "a comment line after blanks");
+	CHECK(user_map_lookup(S("alice #01\n"), "alice", &name) == -1, "an id with a leading zero is malformed");
+	CHECK(user_map_lookup(S("alice #x1\n"), "alice", &name) == -1, "an id that is not a number is malformed");
+	CHECK(user_map_lookup(S("alice #\n"), "alice", &name) == -1, "an empty id is malformed");
+	CHECK(user_map_lookup(S("alice #1234567890123456789\n"), "alice", &name) == -1, "an id of 19 digits is malformed");
 }
 
 int main(void)
