@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "fork_guard.h"
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static CURL *idle[CURL_POOL_MAX_IDLE];
@@ -20,14 +22,20 @@ static void before_fork(void)
 	pthread_mutex_lock(&pool_lock);
 }
 
-static void after_fork(void)
+static void after_fork_parent(void)
 {
 	pthread_mutex_unlock(&pool_lock);
 }
 
+/* the child's one thread did not take the lock under its own id: start from a fresh one */
+static void after_fork_child(void)
+{
+	pthread_mutex_init(&pool_lock, NULL);
+}
+
 static void register_atfork(void)
 {
-	pthread_atfork(before_fork, after_fork, after_fork);
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
 /* After fork the idle handles belong to the parent: closing them would send TLS close_notify
@@ -65,6 +73,10 @@ void curl_pool_give(CURL *h)
 		h = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (h != NULL)
+	if (h != NULL) {
+		/* closes the TLS connection: OpenSSL inside */
+		fork_guard_enter();
 		curl_easy_cleanup(h);
+		fork_guard_leave();
+	}
 }

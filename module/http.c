@@ -20,6 +20,7 @@
 
 #include "ascii.h"
 #include "curl_pool.h"
+#include "fork_guard.h"
 #include "text.h"
 #include "wipe.h"
 
@@ -371,7 +372,9 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 	struct http_client *c;
 	int rc;
 
+	fork_guard_enter();
 	pthread_once(&curl_once, curl_init_once);
+	fork_guard_leave();
 	if (curl_init_result != CURLE_OK) {
 		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
 		return PAM_SERVICE_ERR;
@@ -513,7 +516,9 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 		curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, remaining);
 		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 				 o->connect_timeout * 1000L < remaining ? o->connect_timeout * 1000L : remaining);
+		fork_guard_enter();
 		code = curl_easy_perform(c->curl);
+		fork_guard_leave();
 		c->resp = NULL;
 
 		if (code == CURLE_OK) {

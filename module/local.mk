@@ -8,6 +8,7 @@ module_libtmdb_la_SOURCES = \
 	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \
+	module/fork_guard.c module/fork_guard.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
 	module/options.c module/options.h \

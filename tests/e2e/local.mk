@@ -16,7 +16,9 @@ EXTRA_DIST += \
 	tests/e2e/test_network.py \
 	tests/e2e/test_secrets.py \
 	tests/e2e/test_hostile.py \
+	tests/e2e/test_setuid_host.py \
 	tests/e2e/test_standin.py \
+	tests/e2e/test_trust_model.py \
 	tests/e2e/tmdbpam.py \
 	tests/e2e/tsan.supp
 AM_TESTS_ENVIRONMENT += \

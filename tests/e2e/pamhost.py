@@ -345,14 +345,15 @@ class SetuidHostResult(HostResult):
 
 
 def run_setuid_host(copy_dir, confdir, service, user, ops, run_as_uid, run_as_gid, env=None,
-                    timeout=60, keep_going=False):
+                    timeout=60, keep_going=False, umask=-1):
     """Copies tmdb-setuid-host into ``copy_dir`` (which run_as_uid must be able to reach, see
     setuid_tempdir), makes the copy root:root 04755 and runs it as run_as_uid/run_as_gid with no
     supplementary groups, so it runs with uid=run_as_uid, euid=0 as su or sudo would.
 
     Needs root (see setuid_unavailable). ``env`` is the child's whole environment: nothing of
     os.environ is passed on, except PATH when ``env`` has none. ``ops`` is a list or a
-    space-separated string of SETUID_HOST_OPS. Returns a SetuidHostResult (rc 0: every op
+    space-separated string of SETUID_HOST_OPS. ``umask`` (e.g. 0) is the caller's umask, as
+    an attacker would set it (-1: inherited). Returns a SetuidHostResult (rc 0: every op
     PAM_SUCCESS, 1: not, 2: usage error); the copy is left in copy_dir."""
     if isinstance(ops, str):
         ops = ops.split()
@@ -372,7 +373,7 @@ def run_setuid_host(copy_dir, confdir, service, user, ops, run_as_uid, run_as_gi
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=child_env, cwd="/", timeout=timeout,
-                           user=run_as_uid, group=run_as_gid, extra_groups=[],
+                           user=run_as_uid, group=run_as_gid, extra_groups=[], umask=umask,
                            universal_newlines=True, errors="surrogateescape")
     except PermissionError as e:
         raise PermissionError("cannot run %s as uid %d: is every directory on its path "

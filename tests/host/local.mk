@@ -39,4 +39,3 @@ tests_host_tmdb_setuid_host_SOURCES = tests/host/host.h tests/host/setuid_host.c
 tests_host_tmdb_setuid_host_CFLAGS = $(AM_CFLAGS)
 tests_host_tmdb_setuid_host_LDADD = $(PAM_LIBS) -lpam
 ## The tool's own test travels with it.
-EXTRA_DIST += tests/e2e/test_setuid_host.py

@@ -5,12 +5,18 @@
 #include "host.h"
 
 #include <curl/curl.h>
+#include <locale.h>
 #include <stdio.h>
 
 int main(int argc, char **argv)
 {
 	struct host_opts o;
-	int rc = host_parse_options(argc, argv, &o);
+	int rc;
+
+	/* as login, sshd and su do: the caller's locale is in force (LC_ALL, LOCPATH), and the
+	 * module's decisions must not depend on it */
+	setlocale(LC_ALL, "");
+	rc = host_parse_options(argc, argv, &o);
 
 	if (rc != 0) {
 		host_free_options(&o);
