@@ -66,8 +66,20 @@ static void check_struct(const struct tmdb_options *o)
 	FUZZ_CHECK(o->max_prompts >= 1 && o->max_prompts <= 20, "max_prompts %ld", o->max_prompts);
 	FUZZ_CHECK(o->approval_timeout >= 1 && o->approval_timeout <= 3600, "approval_timeout %ld", o->approval_timeout);
 	FUZZ_CHECK(o->poll_interval >= 1 && o->poll_interval <= 300, "poll_interval %ld", o->poll_interval);
-	FUZZ_CHECK(o->timeout >= 1 && o->timeout <= 600, "timeout %ld", o->timeout);
-	FUZZ_CHECK(o->connect_timeout >= 1 && o->connect_timeout <= 600, "connect_timeout %ld", o->connect_timeout);
+	/* 0: not set, its default follows the other timeout in options_validate */
+	FUZZ_CHECK(o->timeout >= 0 && o->timeout <= 600, "timeout %ld", o->timeout);
+	FUZZ_CHECK(o->connect_timeout >= 0 && o->connect_timeout <= 600, "connect_timeout %ld", o->connect_timeout);
+	FUZZ_CHECK(o->minimum_uid >= 0 && o->minimum_uid <= 4294967294L, "minimum_uid %ld", o->minimum_uid);
+	check_token_text("proxy", o->proxy, 1024, false);
+	if (o->cache_dir != NULL) {
+		size_t n = strlen(o->cache_dir);
+		/* normalised: O_NOFOLLOW must see the real last component */
+		FUZZ_CHECK(strstr(o->cache_dir, "//") == NULL && strstr(o->cache_dir, "/./") == NULL &&
+			   strstr(o->cache_dir, "/../") == NULL && (n == 1 || o->cache_dir[n - 1] != '/') &&
+			   !(n >= 2 && strcmp(o->cache_dir + n - 2, "/.") == 0) &&
+			   !(n >= 3 && strcmp(o->cache_dir + n - 3, "/..") == 0),
+			   "cache_dir not normalised: %s", o->cache_dir);
+	}
 	FUZZ_CHECK(o->retries >= 0 && o->retries <= 10, "retries %ld", o->retries);
 	FUZZ_CHECK(o->max_response >= 1024 && o->max_response <= 16L * 1024 * 1024, "max_response %ld", o->max_response);
 }
@@ -80,6 +92,7 @@ static void check_validated(const struct tmdb_options *o)
 		FUZZ_CHECK(strncasecmp(o->api_url, "https://", 8) == 0, "api_url not https: %s", o->api_url);
 		FUZZ_CHECK(strncasecmp(o->approve_url, "https://", 8) == 0, "approve_url not https: %s", o->approve_url);
 	}
+	FUZZ_CHECK(o->timeout >= 1 && o->connect_timeout >= 1, "timeouts resolved: %ld/%ld", o->timeout, o->connect_timeout);
 	FUZZ_CHECK(o->connect_timeout <= o->timeout, "connect_timeout > timeout");
 }
 

@@ -41,17 +41,20 @@ def main():
     from pamhost import run_host, write_service
     from standin import Standin, make_tls
 
-    module = os.path.join(args.builddir, "module", ".libs", "pam_tmdb.so")
+    module = os.path.join(os.path.abspath(args.builddir), "module", ".libs", "pam_tmdb.so")
     work = tempfile.mkdtemp(prefix="pam_tmdb-demo-")
     tls = make_tls(os.path.join(work, "tls"))
     server = Standin(tls=tls)
     try:
-        cache = os.path.join(work, "cache")
-        os.mkdir(cache, 0o700)
+        users = os.path.join(work, "pam_tmdb.users")
+        with open(users, "w") as f:
+            f.write("# local user   TMDb account (username, or #id)\nalice alice\n")
+        os.chmod(users, 0o644)
         conf = os.path.join(work, "pam_tmdb.conf")
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT, 0o600)
-        os.write(fd, ("# written by the demo\napi_key = %s\napi_url = %s\ncafile = %s\ncache_dir = %s\n"
-                      % (server.api_key, server.url, tls.ca_cert, cache)).encode())
+        os.write(fd, ("# written by the demo; every other key keeps its safe default\n"
+                      "api_key = %s\napi_url = %s\ncafile = %s\nuser_map = %s\n"
+                      % (server.api_key, server.url, tls.ca_cert, users)).encode())
         os.close(fd)
         service_dir = os.path.join(work, "pam.d")
         write_service(service_dir, "tmdb-demo", ["%s required %s conf=%s" % (t, module, conf)
@@ -60,8 +63,9 @@ def main():
         print("  TMDb stand-in : %s (TLS; test CA made for this run)" % server.url)
         print("  PAM host      : tests/host/tmdb-host on the system libpam, service dir %s" % service_dir)
         print("  module        : %s" % module)
+        print("  binding       : %s maps PAM user alice to TMDb account alice" % users)
         print()
-        print("[1] First login of PAM user 'alice': request token, approval in the browser, session, account")
+        print("[1] Login of PAM user 'alice': request token, approval in the browser, session, account")
         first = run_host(service_dir, "tmdb-demo", "alice", "authenticate acct_mgmt setcred open_session",
                          approve_as="alice", cafile=str(tls.ca_cert))
         show_events(first)
@@ -73,19 +77,31 @@ def main():
         print("  The stand-in saw %d requests on %d TLS connection(s) (acct_mgmt checks the session once more): %s"
               % (stats["total_requests"], stats["tls_connections"],
                  ", ".join("%s x%d" % (k, n) for k, n in sorted(stats["requests"].items()))))
-        print("  Cache entry %s (mode %o)" % (os.path.join(cache, "alice"),
-                                               os.stat(os.path.join(cache, "alice")).st_mode & 0o777))
+        print("  Live TMDb sessions of alice: %d" % server.live_sessions_of("alice"))
         print()
         server.reset()
-        print("[2] Second login: the cached session is checked with TMDb and reused, without a prompt")
-        second = run_host(service_dir, "tmdb-demo", "alice", "authenticate", cafile=str(tls.ca_cert))
-        show_events(second)
-        print("  TMDB_SESSION_ID=%s (%s)" % (second.env.get("TMDB_SESSION_ID"),
-                                             "same session" if second.env.get("TMDB_SESSION_ID") == first.env.get("TMDB_SESSION_ID") else "new session"))
-        print("  The stand-in saw %d request(s)" % server.stats()["total_requests"])
-        ok = first.rc == 0 and second.rc == 0
+        print("[2] Logout (in another process, as sshd does it): the session is deleted on TMDb")
+        env_args = []
+        for k, v in sorted(first.env.items()):
+            env_args += ["--set-env", "%s=%s" % (k, v)]
+        logout = run_host(service_dir, "tmdb-demo", "alice", "close_session setcred:delete",
+                          cafile=str(tls.ca_cert), extra=env_args)
+        show_events(logout)
+        left = server.live_sessions_of("alice")
+        print("  Live TMDb sessions of alice: %d" % left)
         print()
-        print("demo: %s" % ("authenticated, session obtained and reused" if ok else "FAILED"))
+        server.reset()
+        print("[3] Next login: a fresh approval again (presence is proved every time)")
+        second = run_host(service_dir, "tmdb-demo", "alice", "authenticate open_session close_session",
+                          approve_as="alice", cafile=str(tls.ca_cert))
+        show_events(second)
+        print("  Approval URL shown: %s; new session: %s; live TMDb sessions of alice after logout: %d"
+              % ("yes" if second.urls else "no",
+                 "yes" if second.of("approve") else "no", server.live_sessions_of("alice")))
+        ok = (first.rc == 0 and logout.rc == 0 and second.rc == 0 and left == 0 and bool(second.urls)
+              and server.live_sessions_of("alice") == 0)
+        print()
+        print("demo: %s" % ("authenticated, session obtained, logged out and deleted" if ok else "FAILED"))
         return 0 if ok else 1
     finally:
         server.stop()
