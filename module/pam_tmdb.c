@@ -16,6 +16,7 @@
 #include "approval.h"
 #include "binding.h"
 #include "cache.h"
+#include "refusal.h"
 #include "scope.h"
 #include "session.h"
 #include "tmdb_api.h"
@@ -76,8 +77,10 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 }
 
 /* Steps 1-4: request token, approval, session, account; the account must be the one this
- * user may use, else the new session is deleted on the server. */
-static int new_session(struct txn *t, struct tmdb_client *api, const struct binding *b, struct tmdb_session *s)
+ * user may use, else the new session is deleted on the server and *refused_as (free()) names
+ * the account that approved. */
+static int new_session(struct txn *t, struct tmdb_client *api, const struct binding *b, struct tmdb_session *s,
+		       char **refused_as)
 {
 	struct tmdb_token token = { 0 };
 	struct tmdb_account acct = { 0 };
@@ -89,8 +92,11 @@ static int new_session(struct txn *t, struct tmdb_client *api, const struct bind
 		rc = approval_run(t, api, &token, &sid);
 	if (rc == PAM_SUCCESS)
 		rc = tmdb_get_account(api, sid, &acct);
-	if (rc == PAM_SUCCESS && binding_check(t, b, &acct) != PAM_SUCCESS)
+	if (rc == PAM_SUCCESS && binding_check(t, b, &acct) != PAM_SUCCESS) {
 		rc = PAM_AUTH_ERR;
+		*refused_as = acct.username;
+		acct.username = NULL;
+	}
 	if (rc == PAM_SUCCESS) {
 		s->session_id = sid;
 		s->account_id = acct.id;
@@ -114,10 +120,13 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
 	struct binding b = { 0 };
+	char *refused_as = NULL;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
-	if (rc != PAM_SUCCESS)
+	if (rc != PAM_SUCCESS) {
+		refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
+	}
 	rc = scope_check(pamh, t.user, t.opts.minimum_uid, t.opts.debug);
 	if (rc != PAM_SUCCESS)
 		goto out; /* out of scope (PAM_IGNORE): no request at all */
@@ -127,7 +136,7 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc == PAM_SUCCESS)
 		rc = reuse_remembered(&t, api, &b, &s);
 	if (rc == PAM_IGNORE) {
-		rc = new_session(&t, api, &b, &s);
+		rc = new_session(&t, api, &b, &s, &refused_as);
 		if (rc == PAM_SUCCESS && t.opts.reuse_session)
 			s.remembered = cache_store(pamh, t.opts.cache_dir, t.user, &s);
 	}
@@ -135,7 +144,10 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		rc = session_handover(&t, &s, true);
 	if (rc == PAM_SUCCESS)
 		pam_syslog(pamh, LOG_INFO, "TMDb account %lld authenticated", s.account_id);
+	else
+		refusal_tell(pamh, flags, rc, t.user, refused_as);
 out:
+	free(refused_as);
 	session_clear(&s);
 	binding_clear(&b);
 	txn_end(&t);

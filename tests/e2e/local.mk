@@ -14,6 +14,7 @@ EXTRA_DIST += \
 	tests/e2e/test_host.py \
 	tests/e2e/test_lifecycle.py \
 	tests/e2e/test_network.py \
+	tests/e2e/test_options_and_refusals.py \
 	tests/e2e/test_secrets.py \
 	tests/e2e/test_hostile.py \
 	tests/e2e/test_setuid_host.py \

@@ -13,7 +13,8 @@ def assert_config_error(pam, r, *fragments):
     assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
     assert_logged(r, *fragments)
     assert pam.standin.stats()["total_requests"] == 0
-    assert not r.conv, "nothing is shown to the user"
+    assert [c["msg"] for c in r.conv] == ["Not signed in: pam_tmdb is not configured correctly; see the system log."], \
+        "only that it is misconfigured is shown to the user"
 
 
 @pytest.mark.parametrize("key,value", [

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tmdbpam import PamEnv, assert_logged, count
+from tmdbpam import PamEnv, assert_logged, count, without_refusal
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
@@ -24,7 +24,7 @@ def test_bad_certificates_are_refused(tmp_path, tls, odd_servers, kind):
     env.conf["cafile"] = str(tls.ca_cert)
     r = env.run("authenticate")
     assert unavailable(r), r.dump()
-    assert not r.conv, "no URL is shown when the server cannot be trusted"
+    assert without_refusal(r) == [], "no URL is shown when the server cannot be trusted"
     assert_logged(r, "token/new")
 
 
@@ -181,7 +181,7 @@ def test_malformed_token_answer(pam, body, why):
     r = pam.run("authenticate")
     assert unavailable(r), r.dump()
     assert_logged(r, "malformed answer", why)
-    assert not r.conv
+    assert without_refusal(r) == []
 
 
 def test_server_text_is_sanitised_in_logs(pam):

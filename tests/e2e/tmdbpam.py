@@ -99,6 +99,21 @@ def count(standin, method, path):
     return standin.stats()["requests"].get("%s %s" % (method, path), 0)
 
 
+REFUSAL_PREFIX = "Not signed in: "
+
+
+def without_refusal(result):
+    """The conversation without its closing refusal (pam_tmdb(8) MESSAGES): at most one
+    "Not signed in: ..." PAM_ERROR_MSG, and only as the last message."""
+    conv = list(result.conv)
+    refusals = [i for i, c in enumerate(conv) if c["msg"].startswith(REFUSAL_PREFIX)]
+    assert len(refusals) <= 1, "more than one refusal message\n" + result.dump()
+    if refusals:
+        assert refusals[0] == len(conv) - 1 and conv[-1]["style"] == "PAM_ERROR_MSG", result.dump()
+        conv.pop()
+    return conv
+
+
 def assert_logged(result, *fragments):
     msgs = result.log_messages
     for frag in fragments:
