@@ -1,7 +1,6 @@
 #include "config.h"
 #include "approval.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include <security/pam_ext.h>
 
+#include "clock.h"
 #include "conv.h"
 #include "qr.h"
 #include "wipe.h"
@@ -63,24 +63,17 @@ char *approval_url(struct http_client *http, const struct tmdb_options *o,
 	return url;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* The approval deadline on the monotonic clock: approval_timeout from now, and never past
  * the token's expires_at (converted once from the wall clock). */
 static long deadline_ms(struct txn *t, const struct tmdb_token *token)
 {
-	long deadline = now_ms() + t->opts.approval_timeout * 1000L;
+	long deadline = clock_now_ms() + t->opts.approval_timeout * 1000L;
 	time_t left = token->expires_at - time(NULL);
 	if (left <= 0) {
 		/* the server's clock and ours disagree: do not refuse every login for it */
 		pam_syslog(t->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
-	} else if (now_ms() + (long)left * 1000L < deadline) {
-		deadline = now_ms() + (long)left * 1000L;
+	} else if (clock_now_ms() + (long)left * 1000L < deadline) {
+		deadline = clock_now_ms() + (long)left * 1000L;
 	}
 	return deadline;
 }
@@ -97,6 +90,22 @@ static char *url_message(const char *url, char **qr, bool want_qr)
 	return msg;
 }
 
+/* One session/new. PAM_SUCCESS: approved (*session_id set). PAM_AUTH_ERR: not approved, with
+ * *not_yet telling whether asking again may help (an expired token never will). Otherwise the
+ * error of the request. */
+static int ask_session(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id,
+		       bool *not_yet)
+{
+	enum tmdb_approval state = TMDB_NOT_APPROVED;
+	int rc = tmdb_new_session(api, token->request_token, session_id, &state);
+	*not_yet = rc == PAM_SUCCESS && state == TMDB_NOT_APPROVED;
+	if (rc != PAM_SUCCESS || state == TMDB_APPROVED)
+		return rc;
+	if (state == TMDB_TOKEN_EXPIRED)
+		pam_syslog(t->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
+	return PAM_AUTH_ERR;
+}
+
 static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
 		      const char *msg, const char *qr, long deadline, char **session_id)
 {
@@ -104,6 +113,7 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_
 	for (long round = 0; round < t->opts.max_prompts; round++) {
 		struct conv_round r = { 0 };
 		char *reply = NULL;
+		bool not_yet;
 		if (round == 0) {
 			conv_add(&r, PAM_TEXT_INFO, msg);
 			if (qr != NULL)
@@ -116,13 +126,13 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_
 		wipe_free_str(reply); /* what was typed does not matter: only the server decides */
 		if (rc != PAM_SUCCESS)
 			return rc;
-		if (now_ms() >= deadline) {
+		if (clock_now_ms() >= deadline) {
 			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
-		rc = tmdb_new_session(api, token->request_token, session_id);
-		if (rc != PAM_AUTH_ERR)
-			break; /* approved, or an error that another Enter will not fix */
+		rc = ask_session(t, api, token, session_id, &not_yet);
+		if (!not_yet)
+			break; /* approved, or an answer that another Enter will not change */
 		rc = PAM_MAXTRIES;
 	}
 	if (rc == PAM_MAXTRIES)
@@ -132,14 +142,7 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_
 
 static void sleep_until(long when)
 {
-	long ms = when - now_ms();
-	struct timespec ts;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	clock_sleep_ms(when - clock_now_ms());
 }
 
 static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
@@ -157,14 +160,15 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_to
 	 * should not wait a poll interval */
 	for (;;) {
 		long next;
-		rc = tmdb_new_session(api, token->request_token, session_id);
-		if (rc != PAM_AUTH_ERR)
+		bool not_yet;
+		rc = ask_session(t, api, token, session_id, &not_yet);
+		if (!not_yet)
 			return rc;
-		next = now_ms() + t->opts.poll_interval * 1000L;
+		next = clock_now_ms() + t->opts.poll_interval * 1000L;
 		if (next >= deadline) {
 			sleep_until(deadline);
-			rc = tmdb_new_session(api, token->request_token, session_id);
-			if (rc == PAM_AUTH_ERR)
+			rc = ask_session(t, api, token, session_id, &not_yet);
+			if (not_yet)
 				pam_syslog(t->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
 			return rc;
 		}
@@ -197,10 +201,6 @@ int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token
 		rc = run_prompt(t, api, token, msg, qr, deadline, session_id);
 	else
 		rc = run_poll(t, api, token, msg, qr, deadline, session_id);
-	if (rc == PAM_CRED_EXPIRED) {
-		pam_syslog(t->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
-		rc = PAM_AUTH_ERR;
-	}
 out:
 	/* the URL holds the request token */
 	wipe_free_str(url);

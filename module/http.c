@@ -19,6 +19,7 @@
 #include <security/pam_ext.h>
 
 #include "ascii.h"
+#include "clock.h"
 #include "curl_pool.h"
 #include "fork_guard.h"
 #include "text.h"
@@ -143,20 +144,6 @@ static void curl_init_once(void)
 	curl_init_result = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
 						plain_strdup, calloc);
 	environ = saved;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static void free_headers(struct http_client *c)
@@ -480,7 +467,7 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 		 const char *json_body, struct http_response *resp)
 {
 	const struct tmdb_options *o = c->o;
-	long deadline = now_ms() + o->timeout * 1000L;
+	long deadline = clock_now_ms() + o->timeout * 1000L;
 	long backoff = FIRST_BACKOFF_MS;
 	size_t url_len = strlen(o->api_url) + strlen(path_query) + 1;
 	char *url = malloc(url_len);
@@ -499,7 +486,7 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 	}
 
 	for (long attempt = 0;; attempt++) {
-		long remaining = deadline - now_ms();
+		long remaining = deadline - clock_now_ms();
 		long wait_ms;
 		CURLcode code;
 
@@ -539,7 +526,7 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 		} else if (code == CURLE_OPERATION_TIMEDOUT) {
 			pam_syslog(c->pamh, LOG_ERR, "%s %s: no complete answer within timeout=%ld s (connect_timeout=%ld s)",
 				   method, where, o->timeout, o->connect_timeout);
-			if (deadline - now_ms() <= 0)
+			if (deadline - clock_now_ms() <= 0)
 				break; /* the whole budget is spent */
 			wait_ms = backoff; /* a connect timeout leaves time for another try */
 		} else {
@@ -555,13 +542,13 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 			pam_syslog(c->pamh, LOG_ERR, "%s %s: giving up after %ld attempts", method, where, attempt + 1);
 			break;
 		}
-		remaining = deadline - now_ms();
+		remaining = deadline - clock_now_ms();
 		if (wait_ms >= remaining) {
 			pam_syslog(c->pamh, LOG_ERR, "%s %s: retry delay of %ld ms does not fit the remaining %ld ms of timeout=%ld s",
 				   method, where, wait_ms, remaining > 0 ? remaining : 0, o->timeout);
 			break;
 		}
-		sleep_ms(wait_ms);
+		clock_sleep_ms(wait_ms);
 		backoff *= 2;
 	}
 	if (rc != PAM_SUCCESS)

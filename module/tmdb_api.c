@@ -272,7 +272,7 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	return rc;
 }
 
-int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id)
+int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id, enum tmdb_approval *state)
 {
 	const char *what = "session/new", *why = NULL;
 	struct http_response r;
@@ -282,6 +282,7 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 	int rc;
 
 	*session_id = NULL;
+	*state = TMDB_NOT_APPROVED;
 	if (path == NULL)
 		return PAM_BUF_ERR;
 	snprintf(body, sizeof(body), "{\"request_token\":\"%s\"}", request_token);
@@ -292,12 +293,17 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 		return rc;
 	if (!is_2xx(r.status)) {
 		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 }, &status);
-		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED)
-			rc = PAM_AUTH_ERR;
-		else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID)
-			rc = PAM_CRED_EXPIRED;
+		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED) {
+			rc = PAM_SUCCESS;
+			*state = TMDB_NOT_APPROVED;
+		} else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID) {
+			rc = PAM_SUCCESS;
+			*state = TMDB_TOKEN_EXPIRED;
+		}
 	} else if (tmdb_parse_session(r.body, r.len, session_id, &why) != 0) {
 		rc = malformed(t, what, why);
+	} else {
+		*state = TMDB_APPROVED;
 	}
 	http_response_clear(&r);
 	return rc;
@@ -367,7 +373,7 @@ int tmdb_delete_session(struct tmdb_client *t, const char *session_id)
 		return rc;
 	if (!is_2xx(r.status)) {
 		/* callers log a failed delete themselves */
-		rc = answer_error(t, what, &r, (const long[]){ 6, 0 }, &status);
+		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_NOT_FOUND, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
 			rc = PAM_AUTH_ERR;
 	}

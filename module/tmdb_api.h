@@ -14,6 +14,7 @@
 
 /* TMDb status codes the module acts on */
 #define TMDB_ST_AUTH_FAILED 3        /* session invalid or revoked */
+#define TMDB_ST_NOT_FOUND 6          /* the resource (a session to delete) is not there */
 #define TMDB_ST_INVALID_KEY 7
 #define TMDB_ST_SUSPENDED_KEY 10
 #define TMDB_ST_SESSION_DENIED 17    /* request token not approved (yet) */
@@ -58,8 +59,14 @@ struct tmdb_client {
 /* Each returns PAM_SUCCESS or: PAM_SERVICE_ERR (key/token rejected: status 7/10),
  * PAM_AUTHINFO_UNAVAIL (network, 5xx, malformed), PAM_BUF_ERR, and: */
 int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out);
-/* PAM_AUTH_ERR: not approved yet (status 17); PAM_CRED_EXPIRED: token expired/invalid (33). */
-int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id);
+/* What session/new says of a request token. */
+enum tmdb_approval {
+	TMDB_APPROVED,       /* *session_id is set */
+	TMDB_NOT_APPROVED,   /* status 17: not approved yet, or denied */
+	TMDB_TOKEN_EXPIRED,  /* status 33: expired or unknown */
+};
+/* PAM_SUCCESS with *state set when TMDb answered about the token; otherwise the codes above. */
+int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id, enum tmdb_approval *state);
 /* PAM_AUTH_ERR: the session is not (or no longer) valid (status 3). */
 int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_account *out);
 /* PAM_AUTH_ERR: the server did not know the session. */

@@ -15,7 +15,9 @@ tests_unit_test_dlsym_SOURCES = tests/unit/test_dlsym.c tests/unit/check.h
 tests_unit_test_dlsym_CFLAGS = $(unit_cflags)
 tests_unit_test_dlsym_LDADD = -ldl
 
-TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym
+TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
+	tests/unit/test_layers.sh
+dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
 EXTRA_DIST += \
