@@ -429,3 +429,79 @@ def test_fork_while_threads_authenticate_does_not_deadlock_the_child(pam):
         assert c["status"] == "exited" and c["name"] == "PAM_SUCCESS", c
     assert any(c["threads_busy"] > 0 for c in children), "no fork happened while a thread was working"
     assert r.summary["failed"] == 0, r.summary
+
+
+# -- the proxy key: the only way to a proxy ---------------------------------------------------------
+
+class ConnectProxy:
+    """A minimal HTTP CONNECT proxy on loopback that records the targets it was asked for."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.targets = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client):
+        import select
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 8192:
+            chunk = client.recv(1024)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        parts = head.split(b"\r\n", 1)[0].split()
+        if len(parts) < 2 or parts[0] != b"CONNECT":
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+            client.close()
+            return
+        target = parts[1].decode()
+        self.targets.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)), timeout=10)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        socks = [client, upstream]
+        try:
+            while True:
+                ready, _, _ = select.select(socks, [], [], 30)
+                if not ready:
+                    break
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (upstream if s is client else client).sendall(data)
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_proxy_key_is_used_and_environment_proxies_are_not(pam):
+    proxy, decoy = ConnectProxy(), Listener()
+    try:
+        pam.conf["proxy"] = "http://127.0.0.1:%d" % proxy.port
+        decoy_url = "http://127.0.0.1:%d" % decoy.port
+        r = pam.run("authenticate", approve_as="alice",
+                    env={"https_proxy": decoy_url, "HTTPS_PROXY": decoy_url, "ALL_PROXY": decoy_url,
+                         "NO_PROXY": "localhost,127.0.0.1"})
+        assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+        port = pam.standin.url.rsplit(":", 1)[1]
+        assert proxy.targets and all(t.endswith(":" + port) for t in proxy.targets), proxy.targets
+        assert decoy.connections == 0
+    finally:
+        proxy.close()
+        decoy.close()
