@@ -418,6 +418,9 @@ def test_cache_dir_with_dot_dot_is_a_configuration_error(pam, tmp_path):
 # -- a threaded host that forks -------------------------------------------------------------------
 
 def test_fork_while_threads_authenticate_does_not_deadlock_the_child(pam):
+    if os.environ.get("TMDB_HOST_WRAPPER"):
+        # valgrind's exit-time leak check in each child counts the vanished threads' memory
+        pytest.skip("forked children under valgrind report the parent's threads as leaks")
     pam.standin.configure(auto_approve="alice")
     pam.conf["approval"] = "poll"
     r = pam.run("authenticate", timeout=300,
