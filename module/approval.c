@@ -63,19 +63,26 @@ char *approval_url(struct http_client *http, const struct tmdb_options *o,
 	return url;
 }
 
-/* The approval deadline on the monotonic clock: approval_timeout from now, and never past
- * the token's expires_at (converted once from the wall clock). */
-static long deadline_ms(struct txn *t, const struct tmdb_token *token)
+long approval_deadline(struct txn *t, long life_left_s)
 {
-	long deadline = clock_now_ms() + t->opts.approval_timeout * 1000L;
-	time_t left = token->expires_at - time(NULL);
-	if (left <= 0) {
+	long now = clock_now_ms();
+	long deadline = now + t->opts.approval_timeout * 1000L;
+	if (life_left_s <= 0) {
 		/* the server's clock and ours disagree: do not refuse every login for it */
 		pam_syslog(t->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
-	} else if (clock_now_ms() + (long)left * 1000L < deadline) {
-		deadline = clock_now_ms() + (long)left * 1000L;
+	} else if (now + life_left_s * 1000L < deadline) {
+		deadline = now + life_left_s * 1000L;
 	}
 	return deadline;
+}
+
+char *approval_url_v4(const struct tmdb_options *o, const char *request_token)
+{
+	size_t n = strlen(o->approve_url_v4) + strlen(request_token) + 1;
+	char *url = malloc(n);
+	if (url != NULL)
+		snprintf(url, n, "%s%s", o->approve_url_v4, request_token);
+	return url;
 }
 
 static char *url_message(const char *url, char **qr, bool want_qr)
@@ -90,14 +97,12 @@ static char *url_message(const char *url, char **qr, bool want_qr)
 	return msg;
 }
 
-/* One session/new. PAM_SUCCESS: approved (*session_id set). PAM_AUTH_ERR: not approved, with
- * *not_yet telling whether asking again may help (an expired token never will). Otherwise the
- * error of the request. */
-static int ask_session(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id,
-		       bool *not_yet)
+/* One try. PAM_SUCCESS: approved. PAM_AUTH_ERR: not approved, with *not_yet telling whether
+ * asking again may help (an expired token never will). Otherwise the error of the request. */
+static int ask(struct txn *t, struct tmdb_client *api, const struct approval_wait *w, bool *not_yet)
 {
 	enum tmdb_approval state = TMDB_NOT_APPROVED;
-	int rc = tmdb_new_session(api, token->request_token, session_id, &state);
+	int rc = w->try_once(api, w->ctx, &state);
 	*not_yet = rc == PAM_SUCCESS && state == TMDB_NOT_APPROVED;
 	if (rc != PAM_SUCCESS || state == TMDB_APPROVED)
 		return rc;
@@ -106,8 +111,8 @@ static int ask_session(struct txn *t, struct tmdb_client *api, const struct tmdb
 	return PAM_AUTH_ERR;
 }
 
-static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
-		      const char *msg, const char *qr, long deadline, char **session_id)
+static int run_prompt(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+		      const char *msg, const char *qr)
 {
 	int rc = PAM_MAXTRIES;
 	for (long round = 0; round < t->opts.max_prompts; round++) {
@@ -126,11 +131,11 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct tmdb_
 		wipe_free_str(reply); /* what was typed does not matter: only the server decides */
 		if (rc != PAM_SUCCESS)
 			return rc;
-		if (clock_now_ms() >= deadline) {
+		if (clock_now_ms() >= w->deadline_ms) {
 			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
-		rc = ask_session(t, api, token, session_id, &not_yet);
+		rc = ask(t, api, w, &not_yet);
 		if (!not_yet)
 			break; /* approved, or an answer that another Enter will not change */
 		rc = PAM_MAXTRIES;
@@ -145,8 +150,8 @@ static void sleep_until(long when)
 	clock_sleep_ms(when - clock_now_ms());
 }
 
-static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token,
-		    const char *msg, const char *qr, long deadline, char **session_id)
+static int run_poll(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+		    const char *msg, const char *qr)
 {
 	struct conv_round r = { 0 };
 	int rc;
@@ -161,13 +166,13 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_to
 	for (;;) {
 		long next;
 		bool not_yet;
-		rc = ask_session(t, api, token, session_id, &not_yet);
+		rc = ask(t, api, w, &not_yet);
 		if (!not_yet)
 			return rc;
 		next = clock_now_ms() + t->opts.poll_interval * 1000L;
-		if (next >= deadline) {
-			sleep_until(deadline);
-			rc = ask_session(t, api, token, session_id, &not_yet);
+		if (next >= w->deadline_ms) {
+			sleep_until(w->deadline_ms);
+			rc = ask(t, api, w, &not_yet);
 			if (not_yet)
 				pam_syslog(t->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
 			return rc;
@@ -176,12 +181,43 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct tmdb_to
 	}
 }
 
+int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_wait *w)
+{
+	char *msg, *qr = NULL;
+	int rc;
+
+	msg = url_message(w->url, &qr, t->opts.qrcode);
+	if (msg == NULL)
+		return PAM_BUF_ERR;
+	if (t->opts.qrcode && qr == NULL)
+		pam_syslog(t->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
+	if (t->opts.approval == APPROVAL_PROMPT)
+		rc = run_prompt(t, api, w, msg, qr);
+	else
+		rc = run_poll(t, api, w, msg, qr);
+	/* the message holds the request token */
+	wipe_free_str(msg);
+	free(qr);
+	return rc;
+}
+
+struct v3_try {
+	const struct tmdb_token *token;
+	char **session_id;
+};
+
+static int v3_try_once(struct tmdb_client *api, void *ctx, enum tmdb_approval *state)
+{
+	struct v3_try *v = ctx;
+	return tmdb_new_session(api, v->token->request_token, v->session_id, state);
+}
+
 int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
 {
 	bool from_header = false;
 	char *url = approval_url(api->http, &t->opts, token, &from_header);
-	char *msg = NULL, *qr = NULL;
-	long deadline;
+	struct v3_try v = { token, session_id };
+	struct approval_wait w = { .url = url, .try_once = v3_try_once, .ctx = &v };
 	int rc;
 
 	*session_id = NULL;
@@ -189,22 +225,10 @@ int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token
 		return PAM_BUF_ERR;
 	if (token->callback != NULL && !from_header)
 		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
-	msg = url_message(url, &qr, t->opts.qrcode);
-	if (msg == NULL) {
-		rc = PAM_BUF_ERR;
-		goto out;
-	}
-	if (t->opts.qrcode && qr == NULL)
-		pam_syslog(t->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
-	deadline = deadline_ms(t, token);
-	if (t->opts.approval == APPROVAL_PROMPT)
-		rc = run_prompt(t, api, token, msg, qr, deadline, session_id);
-	else
-		rc = run_poll(t, api, token, msg, qr, deadline, session_id);
-out:
+	/* expires_at is the server's wall clock: converted once into time left */
+	w.deadline_ms = approval_deadline(t, (long)(token->expires_at - time(NULL)));
+	rc = approval_wait(t, api, &w);
 	/* the URL holds the request token */
 	wipe_free_str(url);
-	wipe_free_str(msg);
-	free(qr);
 	return rc;
 }

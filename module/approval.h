@@ -1,5 +1,7 @@
 /* approval.h — step 2: show the user the approval URL and wait until TMDb turns the
- * request token into a session (prompt mode: Enter presses; poll mode: a monotonic clock). */
+ * request token into a credential (prompt mode: Enter presses; poll mode: a monotonic clock).
+ * The waiting is the same for both flows; only the URL, the deadline and the one try differ:
+ * v3 asks session/new (approval_run), v4 asks auth/access_token (flow_v4.c). */
 #ifndef PAM_TMDB_APPROVAL_H
 #define PAM_TMDB_APPROVAL_H
 
@@ -12,9 +14,34 @@
 char *approval_url(struct http_client *http, const struct tmdb_options *o,
 		   const struct tmdb_token *token, bool *used_header);
 
-/* Runs the approval. PAM_SUCCESS with *session_id set; PAM_MAXTRIES (prompt mode: all
- * Enter presses spent), PAM_AUTH_ERR (denied, timed out, token expired), PAM_CONV_ERR,
- * and the codes of tmdb_new_session. */
+/* The v4 approval page: approve_url_v4 followed by the request token (checked by the caller
+ * to hold only URL-safe characters). redirect_to is not added: v4 takes it in the request
+ * token's body. A fresh string (free()), NULL when out of memory. */
+char *approval_url_v4(const struct tmdb_options *o, const char *request_token);
+
+/* One try at turning the approved token into a credential (ctx: the flow's own). PAM_SUCCESS
+ * with *state set when TMDb answered about the token; else the error of the request. */
+typedef int (*approval_try_fn)(struct tmdb_client *api, void *ctx, enum tmdb_approval *state);
+
+struct approval_wait {
+	const char *url;         /* shown to the user (it holds the request token) */
+	long deadline_ms;        /* on clock_now_ms(): approval_timeout or the token's life */
+	approval_try_fn try_once;
+	void *ctx;
+};
+
+/* Shows the URL (with the QR code) and tries until approved. PAM_SUCCESS: a try said
+ * TMDB_APPROVED; PAM_MAXTRIES (prompt mode: all Enter presses spent), PAM_AUTH_ERR (denied,
+ * timed out, token expired), PAM_CONV_ERR, PAM_BUF_ERR, and the errors of try_once. */
+int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_wait *w);
+
+/* The approval deadline: approval_timeout from now, and never past a token life that ends
+ * life_left_s seconds from now (life_left_s <= 0: the clocks disagree; approval_timeout
+ * alone, with a warning). */
+long approval_deadline(struct txn *t, long life_left_s);
+
+/* The v3 approval of token. PAM_SUCCESS with *session_id set; the codes of approval_wait and
+ * of tmdb_new_session. */
 int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id);
 
 #endif

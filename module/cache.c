@@ -22,6 +22,7 @@
 
 #include "safe_file.h"
 #include "tmdb_api.h"
+#include "tmdb_v4.h"
 #include "wipe.h"
 
 int cache_entry_name(const char *user, char *out, size_t cap)
@@ -54,23 +55,32 @@ int cache_entry_name(const char *user, char *out, size_t cap)
 
 char *cache_format(const struct tmdb_session *s)
 {
-	size_t n = sizeof(CACHE_MAGIC) + strlen(s->session_id) + strlen(s->username) + 96;
+	bool v4 = s->access_token != NULL;
+	size_t n = sizeof(CACHE_MAGIC_V4) + strlen(s->session_id) + strlen(s->username) + 96 +
+		   (v4 ? strlen(s->access_token) + strlen(s->account_object_id) + 48 : 0);
 	char *buf = malloc(n);
+	int len;
 	if (buf == NULL)
 		return NULL;
-	snprintf(buf, n, CACHE_MAGIC "\nsession_id %s\naccount_id %lld\naccount_username %s\n",
-		 s->session_id, s->account_id, s->username);
+	len = snprintf(buf, n, "%s\nsession_id %s\naccount_id %lld\naccount_username %s\n",
+		       v4 ? CACHE_MAGIC_V4 : CACHE_MAGIC, s->session_id, s->account_id, s->username);
+	if (v4)
+		snprintf(buf + len, n - (size_t)len, "access_token %s\naccount_object_id %s\n", s->access_token,
+			 s->account_object_id);
 	return buf;
 }
 
-/* Strict: the magic line, then exactly these three lines in this order. */
+enum { L_SID, L_ID, L_USER, L_TOKEN, L_OBJECT_ID, L_N };
+
+/* Strict: the magic line, then exactly the lines of its format, in this order. */
 int cache_parse(const char *buf, size_t len, struct tmdb_session *s)
 {
-	static const char *const keys[] = { "session_id ", "account_id ", "account_username " };
-	char *copy, *line, *next, *values[3] = { NULL, NULL, NULL };
+	static const char *const keys[L_N] = { "session_id ", "account_id ", "account_username ", "access_token ",
+					       "account_object_id " };
+	char *copy, *line, *next, *values[L_N] = { NULL };
 	char *end = NULL;
 	long long id;
-	int rc = -1, i = 0;
+	int rc = -1, i = 0, lines;
 
 	memset(s, 0, sizeof(*s));
 	if (len == 0 || len > CACHE_MAX_BYTES || memchr(buf, '\0', len) != NULL || buf[len - 1] != '\n')
@@ -83,28 +93,39 @@ int cache_parse(const char *buf, size_t len, struct tmdb_session *s)
 	line = copy;
 	next = strchr(line, '\n');
 	*next++ = '\0';
-	if (strcmp(line, CACHE_MAGIC) != 0)
+	if (strcmp(line, CACHE_MAGIC) == 0)
+		lines = L_TOKEN;
+	else if (strcmp(line, CACHE_MAGIC_V4) == 0)
+		lines = L_N;
+	else
 		goto out;
 	for (line = next; *line != '\0'; line = next, i++) {
 		next = strchr(line, '\n');
 		*next++ = '\0';
-		if (i >= 3 || strncmp(line, keys[i], strlen(keys[i])) != 0)
+		if (i >= lines || strncmp(line, keys[i], strlen(keys[i])) != 0)
 			goto out;
 		values[i] = line + strlen(keys[i]);
 	}
-	if (i != 3 || !tmdb_is_session_id(values[0]) || values[2][0] == '\0')
+	if (i != lines || !tmdb_is_session_id(values[L_SID]) || values[L_USER][0] == '\0')
 		goto out;
-	for (const char *p = values[2]; *p; p++)
+	if (lines == L_N && (!tmdb_v4_is_token(values[L_TOKEN]) || !tmdb_v4_is_object_id(values[L_OBJECT_ID])))
+		goto out;
+	for (const char *p = values[L_USER]; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			goto out;
 	errno = 0;
-	id = strtoll(values[1], &end, 10);
-	if (errno != 0 || end == values[1] || *end != '\0' || id <= 0 || values[1][0] == '+')
+	id = strtoll(values[L_ID], &end, 10);
+	if (errno != 0 || end == values[L_ID] || *end != '\0' || id <= 0 || values[L_ID][0] == '+')
 		goto out;
-	s->session_id = strdup(values[0]);
-	s->username = strdup(values[2]);
+	s->session_id = strdup(values[L_SID]);
+	s->username = strdup(values[L_USER]);
 	s->account_id = id;
-	if (s->session_id == NULL || s->username == NULL) {
+	if (lines == L_N) {
+		s->access_token = strdup(values[L_TOKEN]);
+		s->account_object_id = strdup(values[L_OBJECT_ID]);
+	}
+	if (s->session_id == NULL || s->username == NULL ||
+	    (lines == L_N && (s->access_token == NULL || s->account_object_id == NULL))) {
 		session_clear(s);
 		goto out;
 	}

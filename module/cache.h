@@ -11,7 +11,11 @@
 
 #include "credential.h"
 
+/* A v3 entry keeps the first format, so entries written before v4 stay readable; a v4 entry
+ * (with the access token) has its own magic, which an older module refuses as damaged
+ * instead of misreading it. */
 #define CACHE_MAGIC "pam_tmdb-cache 1"
+#define CACHE_MAGIC_V4 "pam_tmdb-cache 2"
 #define CACHE_MAX_BYTES 4096
 #define CACHE_NAME_MAX 255
 
@@ -29,7 +33,8 @@ void cache_remove(pam_handle_t *pamh, const char *dir, const char *user);
 /* The file name for a user: bytes outside [A-Za-z0-9_-] and a leading '.' become %XX.
  * 0, or -1 when the result would not fit CACHE_NAME_MAX (the user is then not cached). */
 int cache_entry_name(const char *user, char *out, size_t cap);
-/* 0 or -1 (damaged / foreign format). */
+/* 0 or -1 (damaged / foreign format). Format 1: session_id, account_id, account_username;
+ * format 2: the same, then access_token, account_object_id; each line exactly once, in order. */
 int cache_parse(const char *buf, size_t len, struct tmdb_session *s);
 /* A fresh string (free with wipe_free_str), NULL when out of memory. */
 char *cache_format(const struct tmdb_session *s);

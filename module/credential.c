@@ -9,7 +9,9 @@
 void session_clear(struct tmdb_session *s)
 {
 	wipe_free_str(s->session_id);
+	wipe_free_str(s->access_token);
 	free(s->username);
+	free(s->account_object_id);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -20,6 +22,14 @@ int session_copy(struct tmdb_session *dst, const struct tmdb_session *src)
 	dst->remembered = src->remembered;
 	dst->session_id = strdup(src->session_id);
 	dst->username = strdup(src->username);
+	if (src->access_token != NULL) {
+		dst->access_token = strdup(src->access_token);
+		dst->account_object_id = strdup(src->account_object_id);
+		if (dst->access_token == NULL || dst->account_object_id == NULL) {
+			session_clear(dst);
+			return -1;
+		}
+	}
 	if (dst->session_id == NULL || dst->username == NULL) {
 		session_clear(dst);
 		return -1;

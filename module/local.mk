@@ -9,6 +9,7 @@ module_libtmdb_la_SOURCES = \
 	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \
+	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
@@ -20,6 +21,7 @@ module_libtmdb_la_SOURCES = \
 	module/session.c module/session.h \
 	module/text.c module/text.h \
 	module/tmdb_api.c module/tmdb_api.h \
+	module/tmdb_v4.c module/tmdb_v4.h \
 	module/txn.c module/txn.h \
 	module/wipe.c module/wipe.h
 module_libtmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) -pthread \

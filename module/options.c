@@ -22,7 +22,7 @@
 #define DEFAULT_TIMEOUT 10
 #define DEFAULT_CONNECT_TIMEOUT 5
 
-enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_PROXY, K_BOOL, K_LONG, K_APPROVAL, K_MATCH };
+enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_PROXY, K_BOOL, K_LONG, K_APPROVAL, K_MATCH, K_FLOW };
 
 struct opt_spec {
 	const char *name;
@@ -38,6 +38,8 @@ static const struct opt_spec specs[] = {
 	{ "api_key_file", K_PATH, OFF(api_key_file), 0, PATH_MAX },
 	{ "api_url", K_URL, OFF(api_url), 0, 1024 },
 	{ "approve_url", K_URL, OFF(approve_url), 0, 1024 },
+	{ "approve_url_v4", K_URL, OFF(approve_url_v4), 0, 1024 },
+	{ "flow", K_FLOW, OFF(flow), 0, 0 },
 	{ "redirect_to", K_URL, OFF(redirect_to), 0, 1024 },
 	{ "approval", K_APPROVAL, OFF(approval), 0, 0 },
 	{ "max_prompts", K_LONG, OFF(max_prompts), 1, 20 },
@@ -138,10 +140,11 @@ int options_defaults(struct tmdb_options *o)
 	o->max_response = 65536;
 	o->api_url = strdup("https://api.themoviedb.org");
 	o->approve_url = strdup("https://www.themoviedb.org/authenticate/");
+	o->approve_url_v4 = strdup("https://www.themoviedb.org/auth/access?request_token=");
 	o->user_map = strdup("/etc/security/pam_tmdb.users");
 	o->cache_dir = strdup("/var/cache/pam_tmdb");
 	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
-	if (!o->api_url || !o->approve_url || !o->user_map || !o->cache_dir || !o->user_agent) {
+	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent) {
 		options_free(o);
 		return PAM_BUF_ERR;
 	}
@@ -355,6 +358,14 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 		else
 			goto bad;
 		return PAM_SUCCESS;
+	case K_FLOW:
+		if (strcmp(value, "v3") == 0)
+			o->flow = FLOW_V3;
+		else if (strcmp(value, "v4") == 0)
+			o->flow = FLOW_V4;
+		else
+			goto bad;
+		return PAM_SUCCESS;
 	default:
 		break;
 	}
@@ -490,8 +501,8 @@ static bool url_is_https(const char *url)
 
 int options_validate(struct tmdb_options *o, char *err, size_t errlen)
 {
-	const char *url_keys[] = { "api_url", "approve_url", "redirect_to" };
-	const char *urls[] = { o->api_url, o->approve_url, o->redirect_to };
+	const char *url_keys[] = { "api_url", "approve_url", "approve_url_v4", "redirect_to" };
+	const char *urls[] = { o->api_url, o->approve_url, o->approve_url_v4, o->redirect_to };
 
 	/* a default never conflicts with what the administrator set: timeout grows to a larger
 	 * connect_timeout, connect_timeout shrinks to a smaller timeout */
@@ -500,6 +511,11 @@ int options_validate(struct tmdb_options *o, char *err, size_t errlen)
 	if (o->connect_timeout == 0)
 		o->connect_timeout = o->timeout < DEFAULT_CONNECT_TIMEOUT ? o->timeout : DEFAULT_CONNECT_TIMEOUT;
 
+	/* v4's endpoints take only a Bearer token: the API key alone cannot run the flow */
+	if (o->flow == FLOW_V4 && o->access_token == NULL) {
+		set_err(err, errlen, "access_token: missing (flow=v4 needs the API read access token)");
+		return PAM_SERVICE_ERR;
+	}
 	if (o->api_key == NULL && o->access_token == NULL && o->api_key_file == NULL) {
 		set_err(err, errlen, "api_key: missing (set api_key, api_key_file or access_token)");
 		return PAM_SERVICE_ERR;
@@ -508,7 +524,7 @@ int options_validate(struct tmdb_options *o, char *err, size_t errlen)
 		set_err(err, errlen, "api_key_file: conflicts with api_key (set only one)");
 		return PAM_SERVICE_ERR;
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		if (urls[i] != NULL && !url_is_https(urls[i]) && !o->allow_http) {
 			set_err(err, errlen, "%s: http:// URL without allow_http=yes", url_keys[i]);
 			return PAM_SERVICE_ERR;

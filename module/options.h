@@ -13,6 +13,9 @@
 
 enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
 enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };
+/* v3: request token approved, turned into a session; v4: a user access token approved, then
+ * converted into a v3 session (tmdb_v4.h, flow_v4.h) */
+enum auth_flow { FLOW_V3, FLOW_V4 };
 
 struct tmdb_options {
 	char *api_key;       /* secret */
@@ -20,7 +23,9 @@ struct tmdb_options {
 	char *api_key_file;
 	char *api_url;       /* no trailing slash */
 	char *approve_url;
+	char *approve_url_v4; /* flow=v4: the approval page, the request token appended */
 	char *redirect_to;
+	enum auth_flow flow;
 	enum approval_mode approval;
 	long max_prompts;
 	long approval_timeout;

@@ -16,22 +16,44 @@
 #include "approval.h"
 #include "binding.h"
 #include "cache.h"
+#include "flow_v4.h"
 #include "refusal.h"
 #include "scope.h"
 #include "session.h"
 #include "tmdb_api.h"
+#include "tmdb_v4.h"
 #include "txn.h"
 #include "wipe.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
 /* The remembered session of reuse_session=yes (trusted-device mode); never consulted
- * otherwise, so that a stored session can not stand in for a person's approval. */
+ * otherwise, so that a stored session can not stand in for a person's approval. Only an entry
+ * of the configured flow counts: a v4 host expects the access token a v3 entry lacks, and a
+ * v3 host does not know to revoke the one a v4 entry holds. */
 static int remembered(struct txn *t, struct tmdb_session *s)
 {
+	int rc;
 	if (!t->opts.reuse_session)
 		return PAM_IGNORE;
-	return cache_load(t->pamh, t->opts.cache_dir, t->user, s);
+	rc = cache_load(t->pamh, t->opts.cache_dir, t->user, s);
+	if (rc == PAM_SUCCESS && (s->access_token != NULL) != (t->opts.flow == FLOW_V4)) {
+		if (t->opts.debug)
+			pam_syslog(t->pamh, LOG_DEBUG, "reuse_session: the remembered session is of the other flow; not used");
+		session_clear(s);
+		rc = PAM_IGNORE;
+	}
+	return rc;
+}
+
+/* Ends a credential on the server: the session and, after a v4 login, the user's access
+ * token; each is tried whatever the other gave. Failures are logged (why: who asked). */
+static void revoke(struct txn *t, struct tmdb_client *api, const struct tmdb_session *s, const char *why)
+{
+	if (tmdb_delete_session(api, s->session_id) != PAM_SUCCESS)
+		pam_syslog(t->pamh, LOG_WARNING, "%s: the session could not be deleted on the server", why);
+	if (s->access_token != NULL && tmdb_v4_delete_access_token(api, s->access_token) != PAM_SUCCESS)
+		pam_syslog(t->pamh, LOG_WARNING, "%s: the v4 access token could not be revoked on the server", why);
 }
 
 /* This login's session (module data, PAM environment), else the remembered one. */
@@ -76,40 +98,45 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 	return rc;
 }
 
-/* Steps 1-4: request token, approval, session, account; the account must be the one this
- * user may use, else the new session is deleted on the server and *refused_as (free()) names
- * the account that approved. */
+/* v3 steps 1-3: request token, approval, session (s->session_id). */
+static int login_v3(struct txn *t, struct tmdb_client *api, struct tmdb_session *s)
+{
+	struct tmdb_token token = { 0 };
+	int rc = tmdb_new_token(api, &token);
+	if (rc == PAM_SUCCESS)
+		rc = approval_run(t, api, &token, &s->session_id);
+	tmdb_token_clear(&token);
+	return rc;
+}
+
+/* A login of the configured flow (v3: a session; v4: an access token converted into a
+ * session), then the account: it must be the one this user may use, else the new credential
+ * is revoked on the server and *refused_as (free()) names the account that approved. */
 static int new_session(struct txn *t, struct tmdb_client *api, const struct binding *b, struct tmdb_session *s,
 		       char **refused_as)
 {
-	struct tmdb_token token = { 0 };
+	struct tmdb_session got = { 0 };
 	struct tmdb_account acct = { 0 };
-	char *sid = NULL;
-	int rc;
+	int rc = t->opts.flow == FLOW_V4 ? flow_v4_login(t, api, &got) : login_v3(t, api, &got);
 
-	rc = tmdb_new_token(api, &token);
 	if (rc == PAM_SUCCESS)
-		rc = approval_run(t, api, &token, &sid);
-	if (rc == PAM_SUCCESS)
-		rc = tmdb_get_account(api, sid, &acct);
+		rc = tmdb_get_account(api, got.session_id, &acct);
 	if (rc == PAM_SUCCESS && binding_check(t, b, &acct) != PAM_SUCCESS) {
 		rc = PAM_AUTH_ERR;
 		*refused_as = acct.username;
 		acct.username = NULL;
 	}
 	if (rc == PAM_SUCCESS) {
-		s->session_id = sid;
-		s->account_id = acct.id;
-		s->username = acct.username;
-		sid = NULL;
+		got.account_id = acct.id;
+		got.username = acct.username;
 		acct.username = NULL;
-	} else if (sid != NULL) {
-		/* a session we will not hand over must not stay alive on the server */
-		if (tmdb_delete_session(api, sid) != PAM_SUCCESS)
-			pam_syslog(t->pamh, LOG_WARNING, "could not delete the refused session on the server");
+		*s = got;
+		memset(&got, 0, sizeof(got));
+	} else if (got.session_id != NULL) {
+		/* a credential we will not hand over must not stay alive on the server */
+		revoke(t, api, &got, "refused login");
 	}
-	wipe_free_str(sid);
-	tmdb_token_clear(&token);
+	session_clear(&got);
 	tmdb_account_clear(&acct);
 	return rc;
 }
@@ -143,7 +170,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc == PAM_SUCCESS)
 		rc = session_handover(&t, &s, true);
 	if (rc == PAM_SUCCESS)
-		pam_syslog(pamh, LOG_INFO, "TMDb account %lld authenticated", s.account_id);
+		pam_syslog(pamh, LOG_INFO, "TMDb account %lld authenticated%s", s.account_id,
+			   s.access_token != NULL ? " (v4 access token, converted to a session)" : "");
 	else
 		refusal_tell(pamh, flags, rc, t.user, refused_as);
 out:
@@ -264,9 +292,12 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 		return rc;
 	/* only this login's own session: another login of the same user holds its own */
 	if (t.opts.logout_on_close && session_find(&t, &s) == PAM_SUCCESS && !is_remembered(&t, &s)) {
-		/* failures are logged and never block the logout */
-		if (txn_api(&t, &api) != PAM_SUCCESS || tmdb_delete_session(api, s.session_id) != PAM_SUCCESS)
+		/* failures are logged and never block the logout; after a v4 login the access
+		 * token goes with the session */
+		if (txn_api(&t, &api) != PAM_SUCCESS)
 			pam_syslog(pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");
+		else
+			revoke(&t, api, &s, "logout_on_close");
 		session_forget(&t);
 	}
 	session_clear(&s);

@@ -10,11 +10,15 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
+#include "tmdb_v4.h"
 #include "wipe.h"
 
 #define ENV_SID "TMDB_SESSION_ID"
 #define ENV_ID "TMDB_ACCOUNT_ID"
 #define ENV_USER "TMDB_ACCOUNT_USERNAME"
+/* flow=v4 only */
+#define ENV_TOKEN "TMDB_ACCESS_TOKEN"
+#define ENV_OBJECT_ID "TMDB_ACCOUNT_OBJECT_ID"
 
 static void data_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -36,6 +40,30 @@ static int putenv_pair(pam_handle_t *pamh, const char *name, const char *value)
 	snprintf(pair, n, "%s=%s", name, value);
 	rc = pam_putenv(pamh, pair); /* libpam copies it */
 	wipe_free(pair, n);
+	return rc;
+}
+
+/* Removes name from the PAM environment if it is there ("NAME" without '=' removes; libpam
+ * answers an error for a name it does not hold). */
+static void unsetenv_pam(pam_handle_t *pamh, const char *name)
+{
+	if (pam_getenv(pamh, name) != NULL)
+		pam_putenv(pamh, name);
+}
+
+/* The v4 half of the hand-over: both variables for a v4 credential, neither for a v3 one (the
+ * environment describes the credential handed over, nothing older). */
+static int export_v4(pam_handle_t *pamh, const struct tmdb_session *s)
+{
+	int rc;
+	if (s->access_token == NULL) {
+		unsetenv_pam(pamh, ENV_TOKEN);
+		unsetenv_pam(pamh, ENV_OBJECT_ID);
+		return PAM_SUCCESS;
+	}
+	rc = putenv_pair(pamh, ENV_TOKEN, s->access_token);
+	if (rc == PAM_SUCCESS)
+		rc = putenv_pair(pamh, ENV_OBJECT_ID, s->account_object_id);
 	return rc;
 }
 
@@ -63,6 +91,8 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 			rc = putenv_pair(t->pamh, ENV_ID, id);
 		if (rc == PAM_SUCCESS)
 			rc = putenv_pair(t->pamh, ENV_USER, s->username);
+		if (rc == PAM_SUCCESS)
+			rc = export_v4(t->pamh, s);
 		if (rc != PAM_SUCCESS) {
 			pam_syslog(t->pamh, LOG_ERR, "cannot set the PAM environment: %s", pam_strerror(t->pamh, rc));
 			return rc;
@@ -70,7 +100,8 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 	}
 	if (announce && t->opts.conv_session && !(t->flags & PAM_SILENT)) {
 		/* the one message allowed to carry a session id (conv_session=yes); PAM_SILENT
-		 * silences it like every message but the approval URL and prompt */
+		 * silences it like every message but the approval URL and prompt. A v4 access
+		 * token is never sent in a message: hosts that want it read the environment. */
 		size_t n = strlen(s->session_id) + sizeof(ENV_SID "=");
 		char *msg = malloc(n);
 		struct conv_round r = { 0 };
@@ -84,6 +115,24 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 	return rc;
 }
 
+/* The v4 half of an environment credential: PAM_SUCCESS (both set and well formed, or both
+ * absent), PAM_IGNORE (malformed or half there: logged), PAM_BUF_ERR. */
+static int v4_from_env(struct txn *t, struct tmdb_session *s)
+{
+	const char *tok = pam_getenv(t->pamh, ENV_TOKEN);
+	const char *oid = pam_getenv(t->pamh, ENV_OBJECT_ID);
+
+	if (tok == NULL && oid == NULL)
+		return PAM_SUCCESS;
+	if (tok == NULL || oid == NULL || !tmdb_v4_is_token(tok) || !tmdb_v4_is_object_id(oid)) {
+		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed " ENV_TOKEN "/" ENV_OBJECT_ID " in the PAM environment");
+		return PAM_IGNORE;
+	}
+	s->access_token = strdup(tok);
+	s->account_object_id = strdup(oid);
+	return s->access_token != NULL && s->account_object_id != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
 static int from_env(struct txn *t, struct tmdb_session *s)
 {
 	const char *sid = pam_getenv(t->pamh, ENV_SID);
@@ -91,6 +140,7 @@ static int from_env(struct txn *t, struct tmdb_session *s)
 	const char *user = pam_getenv(t->pamh, ENV_USER);
 	char *end = NULL;
 	long long n;
+	int rc;
 
 	if (sid == NULL || id == NULL || user == NULL)
 		return PAM_IGNORE;
@@ -104,11 +154,10 @@ static int from_env(struct txn *t, struct tmdb_session *s)
 	s->account_id = n;
 	s->session_id = strdup(sid);
 	s->username = strdup(user);
-	if (s->session_id == NULL || s->username == NULL) {
+	rc = s->session_id == NULL || s->username == NULL ? PAM_BUF_ERR : v4_from_env(t, s);
+	if (rc != PAM_SUCCESS)
 		session_clear(s);
-		return PAM_BUF_ERR;
-	}
-	return PAM_SUCCESS;
+	return rc;
 }
 
 int session_find(struct txn *t, struct tmdb_session *s)
@@ -123,10 +172,9 @@ int session_find(struct txn *t, struct tmdb_session *s)
 void session_forget(struct txn *t)
 {
 	pam_set_data(t->pamh, SESSION_DATA_NAME, NULL, NULL);
-	if (pam_getenv(t->pamh, ENV_SID) != NULL) {
-		/* "NAME" without '=' removes the variable */
-		pam_putenv(t->pamh, ENV_SID);
-		pam_putenv(t->pamh, ENV_ID);
-		pam_putenv(t->pamh, ENV_USER);
-	}
+	unsetenv_pam(t->pamh, ENV_SID);
+	unsetenv_pam(t->pamh, ENV_ID);
+	unsetenv_pam(t->pamh, ENV_USER);
+	unsetenv_pam(t->pamh, ENV_TOKEN);
+	unsetenv_pam(t->pamh, ENV_OBJECT_ID);
 }

@@ -9,8 +9,10 @@
 
 #define SESSION_DATA_NAME "pam_tmdb_session"
 
-/* Stores s as module data (wiping cleanup) and, unless export_env=no, in the PAM environment.
- * With announce and conv_session=yes, also sends "TMDB_SESSION_ID=<id>" as PAM_TEXT_INFO. */
+/* Stores s as module data (wiping cleanup) and, unless export_env=no, in the PAM environment
+ * (TMDB_SESSION_ID, TMDB_ACCOUNT_ID, TMDB_ACCOUNT_USERNAME; for a v4 credential also
+ * TMDB_ACCESS_TOKEN and TMDB_ACCOUNT_OBJECT_ID). With announce and conv_session=yes, also
+ * sends "TMDB_SESSION_ID=<id>" as PAM_TEXT_INFO (never the access token). */
 int session_handover(struct txn *t, const struct tmdb_session *s, bool announce);
 
 /* This transaction's session: module data, else the PAM environment (an entry point in
@@ -19,7 +21,7 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
  * (none known), PAM_BUF_ERR. */
 int session_find(struct txn *t, struct tmdb_session *s);
 
-/* Removes the session from module data and the PAM environment. */
+/* Removes the session (and a v4 access token) from module data and the PAM environment. */
 void session_forget(struct txn *t);
 
 #endif

@@ -206,13 +206,8 @@ static char *build_path(struct tmdb_client *t, const char *path, const char *ext
 	return out;
 }
 
-/* Reads a non-2xx answer: sets *status_code and maps the key/token errors to
- * PAM_SERVICE_ERR; everything else is PAM_AUTHINFO_UNAVAIL unless the caller knows better
- * from *status_code. The statuses in expected (a 0-terminated list) are outcomes the caller
- * handles and logs in its own words ("not approved yet" comes every poll): they are logged
- * only with debug; any other answer is logged as an error. */
-static int answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
-			const long *expected, long *status_code)
+int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+		      const long *expected, long *status_code)
 {
 	struct tmdb_error e;
 	bool parsed = tmdb_parse_error(r->body, r->len, &e) == 0;
@@ -234,12 +229,12 @@ static int answer_error(struct tmdb_client *t, const char *what, const struct ht
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-static bool is_2xx(long status)
+bool tmdb_is_2xx(long status)
 {
 	return status >= 200 && status < 300;
 }
 
-static int malformed(struct tmdb_client *t, const char *what, const char *why)
+int tmdb_malformed(struct tmdb_client *t, const char *what, const char *why)
 {
 	pam_syslog(t->pamh, LOG_ERR, "%s: malformed answer from TMDb: %s", what, why);
 	return PAM_AUTHINFO_UNAVAIL;
@@ -260,10 +255,10 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	wipe_free_str(path);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (!is_2xx(r.status))
-		rc = answer_error(t, what, &r, (const long[]){ 0 }, &status);
+	if (!tmdb_is_2xx(r.status))
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ 0 }, &status);
 	else if (tmdb_parse_token(r.body, r.len, out, &why) != 0)
-		rc = malformed(t, what, why);
+		rc = tmdb_malformed(t, what, why);
 	else {
 		out->callback = r.callback;
 		r.callback = NULL;
@@ -291,8 +286,8 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 	wipe_free_str(path);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (!is_2xx(r.status)) {
-		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 }, &status);
+	if (!tmdb_is_2xx(r.status)) {
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED) {
 			rc = PAM_SUCCESS;
 			*state = TMDB_NOT_APPROVED;
@@ -301,7 +296,7 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 			*state = TMDB_TOKEN_EXPIRED;
 		}
 	} else if (tmdb_parse_session(r.body, r.len, session_id, &why) != 0) {
-		rc = malformed(t, what, why);
+		rc = tmdb_malformed(t, what, why);
 	} else {
 		*state = TMDB_APPROVED;
 	}
@@ -338,12 +333,12 @@ int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_
 	wipe_free_str(path);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (!is_2xx(r.status)) {
-		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_AUTH_FAILED, 0 }, &status);
+	if (!tmdb_is_2xx(r.status)) {
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_AUTH_FAILED, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_AUTH_FAILED)
 			rc = PAM_AUTH_ERR;
 	} else if (tmdb_parse_account(r.body, r.len, out, &why) != 0) {
-		rc = malformed(t, what, why);
+		rc = tmdb_malformed(t, what, why);
 	}
 	http_response_clear(&r);
 	return rc;
@@ -371,9 +366,9 @@ int tmdb_delete_session(struct tmdb_client *t, const char *session_id)
 	wipe_free_str(path);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (!is_2xx(r.status)) {
+	if (!tmdb_is_2xx(r.status)) {
 		/* callers log a failed delete themselves */
-		rc = answer_error(t, what, &r, (const long[]){ TMDB_ST_NOT_FOUND, 0 }, &status);
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_NOT_FOUND, 0 }, &status);
 		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
 			rc = PAM_AUTH_ERR;
 	}

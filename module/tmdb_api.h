@@ -1,5 +1,6 @@
 /* tmdb_api.h — TMDb v3 authentication calls (token/new, session/new, account, session
- * delete) and the strict parsers of their answers; maps TMDb's errors to PAM codes. */
+ * delete) and the strict parsers of their answers; maps TMDb's errors to PAM codes (also for
+ * the v4 calls of tmdb_v4.h). */
 #ifndef PAM_TMDB_TMDB_API_H
 #define PAM_TMDB_TMDB_API_H
 
@@ -71,5 +72,17 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_account *out);
 /* PAM_AUTH_ERR: the server did not know the session. */
 int tmdb_delete_session(struct tmdb_client *t, const char *session_id);
+
+/* Shared by every TMDb call (v3 here, v4 in tmdb_v4.c), so that all answers are judged alike. */
+bool tmdb_is_2xx(long status);
+/* Reads a non-2xx answer: sets *status_code and maps the key/token errors (7, 10) to
+ * PAM_SERVICE_ERR; everything else is PAM_AUTHINFO_UNAVAIL unless the caller knows better
+ * from *status_code. The statuses in expected (a 0-terminated list) are outcomes the caller
+ * handles and logs in its own words ("not approved yet" comes every poll): they are logged
+ * only with debug; any other answer is logged as an error, its message sanitised. */
+int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+		      const long *expected, long *status_code);
+/* Logs a 2xx answer that failed its parser; PAM_AUTHINFO_UNAVAIL. */
+int tmdb_malformed(struct tmdb_client *t, const char *what, const char *why);
 
 #endif
