@@ -58,7 +58,7 @@ static const char *const hostile_env[] = {
 };
 /* The environment libcurl saw at init. Kept (never freed): a thread that read the pointer
  * while it was installed may still be walking it. */
-static char **clean_environ;
+static char **volatile clean_environ; /* volatile: a store the compiler must keep */
 
 static bool is_hostile(const char *entry)
 {
