@@ -1,7 +1,9 @@
 /*
  * Browser approval at the TMDb stand-in: the approval URL with its query string and fragment
  * removed, then "/allow?user=NAME" (NAME percent-encoded) or "/deny" appended; one HTTPS GET with
- * peer and host verification (--cafile as trust anchor), no proxy, no redirects.
+ * peer and host verification (--cafile as trust anchor), no proxy, no redirects. TMDb's v4 page
+ * names the token in the query (".../auth/access?request_token=T"): that parameter is kept,
+ * "/allow?request_token=T&user=NAME" or "/deny?request_token=T".
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -13,26 +15,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The value of the request_token parameter of url's query (not past a fragment), or NULL;
+ * *len receives its length. */
+static const char *request_token_param(const char *url, size_t *len)
+{
+	size_t qstart = strcspn(url, "?#");
+	const char *p = url + qstart + 1;
+
+	if (url[qstart] != '?')
+		return NULL;
+	for (;;) {
+		size_t n = strcspn(p, "&#");
+		if (strncmp(p, "request_token=", 14) == 0 && n >= 14) {
+			*len = n - 14;
+			return p + 14;
+		}
+		if (p[n] != '&')
+			return NULL;
+		p += n + 1;
+	}
+}
+
 char *approve_url_for(const char *url, const char *allow_user)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t base = strcspn(url, "?#");
 	size_t ulen = allow_user ? strlen(allow_user) : 0;
+	size_t tlen = 0;
+	const char *token = request_token_param(url, &tlen);
 	char *out, *p;
 
 	while (base > 0 && url[base - 1] == '/')
 		base--;
-	out = malloc(base + sizeof "/allow?user=" + 3 * ulen + 1);
+	out = malloc(base + sizeof "/allow?request_token=&user=" + tlen + 3 * ulen + 1);
 	if (!out)
 		return NULL;
 	memcpy(out, url, base);
 	p = out + base;
-	if (!allow_user) {
-		strcpy(p, "/deny");
+	p += sprintf(p, "%s", allow_user ? "/allow" : "/deny");
+	if (token)
+		p += sprintf(p, "?request_token=%.*s", (int)tlen, token);
+	if (!allow_user)
 		return out;
-	}
-	strcpy(p, "/allow?user=");
-	p += strlen(p);
+	p += sprintf(p, "%cuser=", token ? '&' : '?');
 	for (size_t i = 0; i < ulen; i++) {
 		unsigned char c = (unsigned char)allow_user[i];
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

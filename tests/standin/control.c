@@ -155,13 +155,18 @@ static void c_session(struct request *rq, struct reply *r)
 static void c_config(struct request *rq, struct reply *r)
 {
 	const char *ttl_s = req_arg(rq, "token_ttl");
-	long ttl = -1;
+	const char *v4_ttl_s = req_arg(rq, "v4_token_ttl");
+	long ttl = -1, v4_ttl = -1;
 
 	if (ttl_s != NULL && parse_long(ttl_s, 0, INT_MAX, &ttl) != 0) {
 		reply_control_error(r, MHD_HTTP_BAD_REQUEST, "bad token_ttl");
 		return;
 	}
-	if (state_configure(&rq->si->state, ttl, req_arg(rq, "auto_approve")) != ST_OK) {
+	if (v4_ttl_s != NULL && parse_long(v4_ttl_s, 0, INT_MAX, &v4_ttl) != 0) {
+		reply_control_error(r, MHD_HTTP_BAD_REQUEST, "bad v4_token_ttl");
+		return;
+	}
+	if (state_configure(&rq->si->state, ttl, v4_ttl, req_arg(rq, "auto_approve")) != ST_OK) {
 		reply_control_error(r, MHD_HTTP_NOT_FOUND, "no such user");
 		return;
 	}
@@ -193,6 +198,12 @@ static void g_sessions(struct request *rq, struct reply *r)
 	state_dump_sessions(&rq->si->state, &r->body);
 }
 
+static void g_access_tokens(struct request *rq, struct reply *r)
+{
+	r->status = MHD_HTTP_OK;
+	state_dump_access_tokens(&rq->si->state, &r->body);
+}
+
 static void g_live(struct request *rq, struct reply *r)
 {
 	r->status = MHD_HTTP_OK;
@@ -216,6 +227,7 @@ static const struct {
 	{ "requests", "GET", g_requests },
 	{ "tokens", "GET", g_tokens },
 	{ "sessions", "GET", g_sessions },
+	{ "access_tokens", "GET", g_access_tokens },
 	{ "live", "GET", g_live },
 };
 

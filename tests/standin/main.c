@@ -5,6 +5,7 @@
  *              [--api-key KEY]... [--access-token TOK]...
  *              [--account ID:USERNAME[:PASSWORD[:NAME]]]...
  *              [--auto-approve USERNAME] [--token-ttl SECONDS]
+ *              [--v4-token-ttl SECONDS]
  *              [--connection-timeout SECONDS] [--quiet]
  *
  * Without --api-key/--access-token: key "standin-api-key" and token
@@ -42,6 +43,7 @@ struct cli {
 	const char *public_url;
 	const char *auto_approve;
 	long token_ttl;
+	long v4_token_ttl;
 	long conn_timeout;
 	bool quiet;
 	char **api_keys;
@@ -58,7 +60,7 @@ static void usage(FILE *to)
 	      "         [--tls-cert FILE --tls-key FILE] [--public-url URL]\n"
 	      "         [--api-key KEY]... [--access-token TOKEN]...\n"
 	      "         [--account ID:USERNAME[:PASSWORD[:NAME]]]...\n"
-	      "         [--auto-approve USERNAME] [--token-ttl SECONDS]\n"
+	      "         [--auto-approve USERNAME] [--token-ttl SECONDS] [--v4-token-ttl SECONDS]\n"
 	      "         [--connection-timeout SECONDS] [--quiet]\n", to);
 }
 
@@ -113,6 +115,7 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 		{ "account", required_argument, NULL, 'A' },
 		{ "auto-approve", required_argument, NULL, 'y' },
 		{ "token-ttl", required_argument, NULL, 'T' },
+		{ "v4-token-ttl", required_argument, NULL, 'V' },
 		{ "connection-timeout", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -122,6 +125,7 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 
 	cli->bind = "127.0.0.1";
 	cli->token_ttl = 3600;
+	cli->v4_token_ttl = V4_TOKEN_TTL;
 	cli->conn_timeout = 30;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -146,6 +150,12 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 		case 'T':
 			if (parse_long(optarg, 0, INT_MAX, &cli->token_ttl) != 0) {
 				fprintf(stderr, "tmdb-standin: bad --token-ttl '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'V':
+			if (parse_long(optarg, 0, INT_MAX, &cli->v4_token_ttl) != 0) {
+				fprintf(stderr, "tmdb-standin: bad --v4-token-ttl '%s'\n", optarg);
 				return -1;
 			}
 			break;
@@ -313,7 +323,7 @@ int main(int argc, char **argv)
 		if (cert == NULL || key == NULL)
 			goto out;
 	}
-	if (state_init(&si.state, cli.accounts, cli.n_accounts, cli.token_ttl,
+	if (state_init(&si.state, cli.accounts, cli.n_accounts, cli.token_ttl, cli.v4_token_ttl,
 		       cli.auto_approve) != 0) {
 		fprintf(stderr, "tmdb-standin: --auto-approve: no account '%s'\n", cli.auto_approve);
 		cli.accounts = NULL;

@@ -1,4 +1,5 @@
-/* state.c: accounts, request tokens and sessions behind one mutex. */
+/* state.c: accounts, request tokens and sessions behind one mutex; the v4
+ * parts (v4 request tokens, access tokens) are in state_v4.c. */
 #include "config.h"
 
 #include "state.h"
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "state_internal.h"
 #include "util.h"
 
 static uint64_t fnv1a(const char *s, uint64_t seed)
@@ -23,7 +25,7 @@ static uint64_t fnv1a(const char *s, uint64_t seed)
 	return h;
 }
 
-static size_t bucket_of(const char *key)
+size_t state_bucket(const char *key)
 {
 	return (size_t)(fnv1a(key, 0) % STATE_BUCKETS);
 }
@@ -55,6 +57,8 @@ int account_parse(struct account *a, const char *spec)
 	a->name = xstrdup(name != NULL ? name : "");
 	snprintf(a->gravatar, sizeof(a->gravatar), "%016llx%016llx",
 		 (unsigned long long)fnv1a(user, 1), (unsigned long long)fnv1a(user, 2));
+	snprintf(a->object_id, sizeof(a->object_id), "%016llx%08llx",
+		 (unsigned long long)fnv1a(user, 3), (unsigned long long)(fnv1a(user, 4) & 0xffffffffULL));
 	rc = 0;
 out:
 	free(copy);
@@ -82,13 +86,14 @@ const struct account *state_find_account(const struct state *st, const char *use
 }
 
 int state_init(struct state *st, struct account *accounts, size_t n,
-	       long token_ttl, const char *auto_user)
+	       long token_ttl, long v4_token_ttl, const char *auto_user)
 {
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_init(&st->mu, NULL);
 	st->accounts = accounts;
 	st->naccounts = n;
 	st->token_ttl = st->default_ttl = token_ttl;
+	st->v4_token_ttl = st->default_v4_ttl = v4_token_ttl;
 	if (auto_user != NULL) {
 		st->auto_approve = st->default_auto = state_find_account(st, auto_user);
 		if (st->auto_approve == NULL)
@@ -101,11 +106,17 @@ void state_destroy(struct state *st)
 {
 	struct token *t, *tn;
 	struct session *s, *sn;
+	struct access *x, *xn;
 	size_t i;
 
 	for (t = st->tokens_head; t != NULL; t = tn) {
 		tn = t->next_all;
+		free(t->redirect_to);
 		free(t);
+	}
+	for (x = st->accesses_head; x != NULL; x = xn) {
+		xn = x->next_all;
+		free(x);
 	}
 	for (s = st->sessions_head; s != NULL; s = sn) {
 		sn = s->next_all;
@@ -119,19 +130,19 @@ void state_destroy(struct state *st)
 }
 
 /* Callers hold st->mu. */
-static struct token *find_token(struct state *st, const char *key)
+struct token *state_find_token(struct state *st, const char *key)
 {
 	struct token *t;
 
-	if (key == NULL || strlen(key) != TOKEN_HEX)
+	if (key == NULL || strlen(key) > TOKEN_KEY_MAX)
 		return NULL;
-	for (t = st->tokens[bucket_of(key)]; t != NULL; t = t->next)
+	for (t = st->tokens[state_bucket(key)]; t != NULL; t = t->next)
 		if (strcmp(t->key, key) == 0)
 			return t;
 	return NULL;
 }
 
-static bool token_live(const struct token *t)
+bool state_token_live(const struct token *t)
 {
 	return t != NULL && !t->force_expired && time(NULL) < t->expires &&
 	       (t->status == TOKEN_NEW || t->status == TOKEN_APPROVED);
@@ -143,27 +154,26 @@ static struct session *find_session(struct state *st, const char *key)
 
 	if (key == NULL || strlen(key) != SESSION_HEX)
 		return NULL;
-	for (s = st->sessions[bucket_of(key)]; s != NULL; s = s->next)
+	for (s = st->sessions[state_bucket(key)]; s != NULL; s = s->next)
 		if (strcmp(s->key, key) == 0)
 			return s;
 	return NULL;
 }
 
-/* Adds a session for account a; caller holds st->mu. */
-static int add_session(struct state *st, const struct account *a, char sid[SESSION_HEX + 1])
+struct session *state_add_session(struct state *st, const struct account *a, char sid[SESSION_HEX + 1])
 {
 	struct session *s;
 	size_t b;
 
 	do {
 		if (random_hex(sid, SESSION_HEX) != 0)
-			return -1;
+			return NULL;
 	} while (find_session(st, sid) != NULL);
 	s = xcalloc(1, sizeof(*s));
 	memcpy(s->key, sid, SESSION_HEX + 1);
 	s->serial = ++st->serial;
 	s->account = a;
-	b = bucket_of(sid);
+	b = state_bucket(sid);
 	s->next = st->sessions[b];
 	st->sessions[b] = s;
 	if (st->sessions_tail != NULL)
@@ -171,29 +181,19 @@ static int add_session(struct state *st, const struct account *a, char sid[SESSI
 	else
 		st->sessions_head = s;
 	st->sessions_tail = s;
-	return 0;
+	return s;
 }
 
-int state_new_token(struct state *st, char key[TOKEN_HEX + 1], time_t *expires)
+void state_link_token(struct state *st, struct token *t, long ttl)
 {
-	struct token *t;
-	size_t b;
-	int rc = -1;
+	size_t b = state_bucket(t->key);
 
-	pthread_mutex_lock(&st->mu);
-	do {
-		if (random_hex(key, TOKEN_HEX) != 0)
-			goto out;
-	} while (find_token(st, key) != NULL);
-	t = xcalloc(1, sizeof(*t));
-	memcpy(t->key, key, TOKEN_HEX + 1);
 	t->serial = ++st->serial;
-	t->expires = time(NULL) + st->token_ttl;
+	t->expires = time(NULL) + ttl;
 	if (st->auto_approve != NULL) {
 		t->status = TOKEN_APPROVED;
 		t->account = st->auto_approve;
 	}
-	b = bucket_of(key);
 	t->next = st->tokens[b];
 	st->tokens[b] = t;
 	if (st->tokens_tail != NULL)
@@ -201,6 +201,21 @@ int state_new_token(struct state *st, char key[TOKEN_HEX + 1], time_t *expires)
 	else
 		st->tokens_head = t;
 	st->tokens_tail = t;
+}
+
+int state_new_token(struct state *st, char key[TOKEN_HEX + 1], time_t *expires)
+{
+	struct token *t;
+	int rc = -1;
+
+	pthread_mutex_lock(&st->mu);
+	do {
+		if (random_hex(key, TOKEN_HEX) != 0)
+			goto out;
+	} while (state_find_token(st, key) != NULL);
+	t = xcalloc(1, sizeof(*t));
+	memcpy(t->key, key, TOKEN_HEX + 1);
+	state_link_token(st, t, st->token_ttl);
 	*expires = t->expires;
 	rc = 0;
 out:
@@ -213,9 +228,21 @@ bool state_token_pending(struct state *st, const char *token)
 	bool live;
 
 	pthread_mutex_lock(&st->mu);
-	live = token_live(find_token(st, token));
+	live = state_token_live(state_find_token(st, token));
 	pthread_mutex_unlock(&st->mu);
 	return live;
+}
+
+int state_token_version(struct state *st, const char *token)
+{
+	const struct token *t;
+	int v;
+
+	pthread_mutex_lock(&st->mu);
+	t = state_find_token(st, token);
+	v = t == NULL ? 0 : t->v4 ? 4 : 3;
+	pthread_mutex_unlock(&st->mu);
+	return v;
 }
 
 enum state_rc state_approve(struct state *st, const char *token, const char *username)
@@ -225,8 +252,8 @@ enum state_rc state_approve(struct state *st, const char *token, const char *use
 	enum state_rc rc;
 
 	pthread_mutex_lock(&st->mu);
-	t = find_token(st, token);
-	if (!token_live(t)) {
+	t = state_find_token(st, token);
+	if (!state_token_live(t)) {
 		rc = ST_NO_TOKEN;
 	} else if (a == NULL) {
 		rc = ST_NO_USER;
@@ -245,8 +272,8 @@ enum state_rc state_deny(struct state *st, const char *token)
 	enum state_rc rc = ST_NO_TOKEN;
 
 	pthread_mutex_lock(&st->mu);
-	t = find_token(st, token);
-	if (token_live(t)) {
+	t = state_find_token(st, token);
+	if (state_token_live(t)) {
 		t->status = TOKEN_DENIED;
 		t->account = NULL;
 		rc = ST_OK;
@@ -261,7 +288,7 @@ enum state_rc state_expire(struct state *st, const char *token)
 	enum state_rc rc = ST_NO_TOKEN;
 
 	pthread_mutex_lock(&st->mu);
-	t = find_token(st, token);
+	t = state_find_token(st, token);
 	if (t != NULL) {
 		t->force_expired = true;
 		rc = ST_OK;
@@ -281,8 +308,8 @@ enum state_rc state_login(struct state *st, const char *token, const char *usern
 	    strcmp(a->password, password) != 0)
 		return ST_BAD_LOGIN;
 	pthread_mutex_lock(&st->mu);
-	t = find_token(st, token);
-	if (!token_live(t)) {
+	t = state_find_token(st, token);
+	if (!state_token_live(t) || t->v4) {
 		rc = ST_NO_TOKEN;
 	} else {
 		t->status = TOKEN_APPROVED;
@@ -301,9 +328,9 @@ enum state_rc state_new_session(struct state *st, const char *token,
 	enum state_rc rc = ST_DENIED;
 
 	pthread_mutex_lock(&st->mu);
-	t = find_token(st, token);
-	if (token_live(t) && t->status == TOKEN_APPROVED) {
-		if (add_session(st, t->account, sid) != 0) {
+	t = state_find_token(st, token);
+	if (state_token_live(t) && !t->v4 && t->status == TOKEN_APPROVED) {
+		if (state_add_session(st, t->account, sid) == NULL) {
 			rc = ST_ERROR;
 		} else {
 			t->status = TOKEN_USED;
@@ -323,7 +350,7 @@ enum state_rc state_session_for(struct state *st, const char *username,
 	if (a == NULL)
 		return ST_NO_USER;
 	pthread_mutex_lock(&st->mu);
-	rc = add_session(st, a, sid) == 0 ? ST_OK : ST_ERROR;
+	rc = state_add_session(st, a, sid) != NULL ? ST_OK : ST_ERROR;
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -372,7 +399,7 @@ size_t state_revoke_all(struct state *st)
 	return n;
 }
 
-enum state_rc state_configure(struct state *st, long ttl, const char *auto_user)
+enum state_rc state_configure(struct state *st, long ttl, long v4_ttl, const char *auto_user)
 {
 	const struct account *a = NULL;
 
@@ -384,6 +411,8 @@ enum state_rc state_configure(struct state *st, long ttl, const char *auto_user)
 	pthread_mutex_lock(&st->mu);
 	if (ttl >= 0)
 		st->token_ttl = ttl;
+	if (v4_ttl >= 0)
+		st->v4_token_ttl = v4_ttl;
 	if (auto_user != NULL)
 		st->auto_approve = a;
 	pthread_mutex_unlock(&st->mu);
@@ -394,6 +423,7 @@ void state_restore_config(struct state *st)
 {
 	pthread_mutex_lock(&st->mu);
 	st->token_ttl = st->default_ttl;
+	st->v4_token_ttl = st->default_v4_ttl;
 	st->auto_approve = st->default_auto;
 	pthread_mutex_unlock(&st->mu);
 }
@@ -421,8 +451,8 @@ void state_dump_tokens(struct state *st, struct buf *out)
 	pthread_mutex_lock(&st->mu);
 	for (t = st->tokens_head; t != NULL; t = t->next_all) {
 		format_tmdb_time(t->expires, when);
-		buf_printf(out, "%s{\"request_token\":\"%s\",\"status\":\"%s\",\"expires_at\":\"%s\",\"username\":",
-			   t == st->tokens_head ? "" : ",", t->key, token_status_name(t, now), when);
+		buf_printf(out, "%s{\"request_token\":\"%s\",\"version\":%d,\"status\":\"%s\",\"expires_at\":\"%s\",\"username\":",
+			   t == st->tokens_head ? "" : ",", t->key, t->v4 ? 4 : 3, token_status_name(t, now), when);
 		buf_json_cstr(out, t->account != NULL ? t->account->username : NULL);
 		buf_adds(out, "}");
 	}
@@ -437,9 +467,9 @@ void state_dump_sessions(struct state *st, struct buf *out)
 	buf_adds(out, "[");
 	pthread_mutex_lock(&st->mu);
 	for (s = st->sessions_head; s != NULL; s = s->next_all) {
-		buf_printf(out, "%s{\"session_id\":\"%s\",\"account_id\":%ld,\"revoked\":%s,\"username\":",
+		buf_printf(out, "%s{\"session_id\":\"%s\",\"account_id\":%ld,\"revoked\":%s,\"converted\":%s,\"username\":",
 			   s == st->sessions_head ? "" : ",", s->key, s->account->id,
-			   s->revoked ? "true" : "false");
+			   s->revoked ? "true" : "false", s->converted ? "true" : "false");
 		buf_json_cstr(out, s->account->username);
 		buf_adds(out, "}");
 	}

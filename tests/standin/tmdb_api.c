@@ -1,8 +1,8 @@
-/* tmdb_api.c: TMDb v3 authentication and account endpoints.
+/* tmdb_api.c: routing, and the TMDb v3 authentication and account endpoints.
  *
  * Order of checks: unknown path -> 404 status 34; bad or missing API key
- * -> 401 status 7; wrong method -> 405 status 42 (TMDb's code for it);
- * then the handler. */
+ * (v4's /4/ calls: bearer token only) -> 401 status 7; wrong method -> 405
+ * status 42 (TMDb's code for it); then the handler. */
 #include "config.h"
 
 #include "tmdb_api.h"
@@ -15,12 +15,12 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "tmdb_v4_api.h"
 #include "util.h"
 
 #define GUEST_TTL (24 * 3600)
 
-/* Parses the JSON request body. Returns the root (an object) or NULL. */
-static yajl_val parse_body(const struct request *rq)
+yajl_val api_parse_body(const struct request *rq)
 {
 	char err[128];
 	yajl_val root;
@@ -36,8 +36,7 @@ static yajl_val parse_body(const struct request *rq)
 	return root;
 }
 
-/* A string member of a body object, or NULL. */
-static const char *body_str(yajl_val root, const char *name)
+const char *api_body_str(yajl_val root, const char *name)
 {
 	const char *path[] = { name, NULL };
 	yajl_val v = yajl_tree_get(root, path, yajl_t_string);
@@ -57,12 +56,13 @@ static bool in_list(char *const *list, size_t n, const char *s)
 	return false;
 }
 
-static bool authorized(const struct request *rq)
+/* bearer_only: v4's POST and DELETE calls take no api_key parameter. */
+static bool authorized(const struct request *rq, bool bearer_only)
 {
 	const struct standin *si = rq->si;
 	const char *auth = req_header(rq, "Authorization");
 
-	if (in_list(si->api_keys, si->n_api_keys, req_arg(rq, "api_key")))
+	if (!bearer_only && in_list(si->api_keys, si->n_api_keys, req_arg(rq, "api_key")))
 		return true;
 	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
 		auth += 7;
@@ -73,7 +73,7 @@ static bool authorized(const struct request *rq)
 	return false;
 }
 
-static void ok_json(struct reply *r)
+void api_ok(struct reply *r)
 {
 	r->status = MHD_HTTP_OK;
 	r->body.len = 0;
@@ -82,7 +82,7 @@ static void ok_json(struct reply *r)
 static void h_authentication(struct request *rq, struct reply *r)
 {
 	(void)rq;
-	ok_json(r);
+	api_ok(r);
 	buf_adds(&r->body, "{\"success\":true}");
 }
 
@@ -98,7 +98,7 @@ static void h_token_new(struct request *rq, struct reply *r)
 		return;
 	}
 	format_tmdb_time(expires, when);
-	ok_json(r);
+	api_ok(r);
 	buf_printf(&r->body, "{\"success\":true,\"expires_at\":\"%s\",\"request_token\":\"%s\"}",
 		   when, token);
 	buf_init(&url);
@@ -113,7 +113,7 @@ static void new_session_reply(struct request *rq, struct reply *r, const char *t
 
 	switch (state_new_session(&rq->si->state, token, sid)) {
 	case ST_OK:
-		ok_json(r);
+		api_ok(r);
 		buf_printf(&r->body, "{\"success\":true,\"session_id\":\"%s\"}", sid);
 		break;
 	case ST_ERROR:
@@ -136,8 +136,8 @@ static void h_session_new(struct request *rq, struct reply *r)
 		new_session_reply(rq, r, req_arg(rq, "request_token"));
 		return;
 	}
-	root = parse_body(rq);
-	token = root != NULL ? body_str(root, "request_token") : NULL;
+	root = api_parse_body(rq);
+	token = root != NULL ? api_body_str(root, "request_token") : NULL;
 	if (token == NULL)
 		reply_tmdb_error(r, 5);
 	else
@@ -153,14 +153,14 @@ static void h_validate_with_login(struct request *rq, struct reply *r)
 	time_t expires;
 
 	if (strcmp(rq->method, "POST") == 0) {
-		root = parse_body(rq);
+		root = api_parse_body(rq);
 		if (root == NULL) {
 			reply_tmdb_error(r, 5);
 			return;
 		}
-		user = body_str(root, "username");
-		pass = body_str(root, "password");
-		token = body_str(root, "request_token");
+		user = api_body_str(root, "username");
+		pass = api_body_str(root, "password");
+		token = api_body_str(root, "request_token");
 	} else {
 		/* Legacy GET form, as in the captures. */
 		user = req_arg(rq, "username");
@@ -174,7 +174,7 @@ static void h_validate_with_login(struct request *rq, struct reply *r)
 	switch (state_login(&rq->si->state, token, user, pass, &expires)) {
 	case ST_OK:
 		format_tmdb_time(expires, when);
-		ok_json(r);
+		api_ok(r);
 		buf_printf(&r->body, "{\"success\":true,\"expires_at\":\"%s\",\"request_token\":",
 			   when);
 		buf_json_cstr(&r->body, token);
@@ -201,20 +201,20 @@ static void h_guest_session_new(struct request *rq, struct reply *r)
 		return;
 	}
 	format_tmdb_time(time(NULL) + GUEST_TTL, when);
-	ok_json(r);
+	api_ok(r);
 	buf_printf(&r->body, "{\"success\":true,\"guest_session_id\":\"%s\",\"expires_at\":\"%s\"}",
 		   id, when);
 }
 
 static void h_delete_session(struct request *rq, struct reply *r)
 {
-	yajl_val root = parse_body(rq);
-	const char *sid = root != NULL ? body_str(root, "session_id") : NULL;
+	yajl_val root = api_parse_body(rq);
+	const char *sid = root != NULL ? api_body_str(root, "session_id") : NULL;
 
 	if (sid == NULL) {
 		reply_tmdb_error(r, 5);
 	} else if (state_revoke(&rq->si->state, sid) == ST_OK) {
-		ok_json(r);
+		api_ok(r);
 		buf_adds(&r->body, "{\"success\":true}");
 	} else {
 		reply_tmdb_error(r, 6);
@@ -231,7 +231,7 @@ static void h_account(struct request *rq, struct reply *r)
 		reply_tmdb_error(r, 3);
 		return;
 	}
-	ok_json(r);
+	api_ok(r);
 	buf_printf(&r->body, "{\"avatar\":{\"gravatar\":{\"hash\":\"%s\"},"
 		   "\"tmdb\":{\"avatar_path\":null}},\"id\":%ld,"
 		   "\"iso_639_1\":\"en\",\"iso_3166_1\":\"BE\",\"name\":",
@@ -246,14 +246,18 @@ static const struct route {
 	const char *path;
 	const char *methods;     /* space-separated, for the Allow header */
 	void (*fn)(struct request *, struct reply *);
+	bool bearer_only;
 } routes[] = {
-	{ "/3/authentication", "GET HEAD", h_authentication },
-	{ "/3/authentication/token/new", "GET HEAD", h_token_new },
-	{ "/3/authentication/session/new", "POST GET HEAD", h_session_new },
-	{ "/3/authentication/token/validate_with_login", "POST GET HEAD", h_validate_with_login },
-	{ "/3/authentication/guest_session/new", "GET HEAD", h_guest_session_new },
-	{ "/3/authentication/session", "DELETE", h_delete_session },
-	{ "/3/account", "GET HEAD", h_account },
+	{ "/3/authentication", "GET HEAD", h_authentication, false },
+	{ "/3/authentication/token/new", "GET HEAD", h_token_new, false },
+	{ "/3/authentication/session/new", "POST GET HEAD", h_session_new, false },
+	{ "/3/authentication/token/validate_with_login", "POST GET HEAD", h_validate_with_login, false },
+	{ "/3/authentication/guest_session/new", "GET HEAD", h_guest_session_new, false },
+	{ "/3/authentication/session", "DELETE", h_delete_session, false },
+	{ "/3/account", "GET HEAD", h_account, false },
+	{ "/3/authentication/session/convert/4", "POST", tmdb_v4_convert, false },
+	{ "/4/auth/request_token", "POST", tmdb_v4_request_token, true },
+	{ "/4/auth/access_token", "POST DELETE", tmdb_v4_access_token, true },
 };
 
 static bool method_allowed(const char *methods, const char *method)
@@ -284,7 +288,7 @@ void tmdb_api_handle(struct request *rq, struct reply *r)
 		reply_tmdb_error(r, 34);
 		return;
 	}
-	if (!authorized(rq)) {
+	if (!authorized(rq, rt->bearer_only)) {
 		reply_tmdb_error(r, 7);
 		return;
 	}

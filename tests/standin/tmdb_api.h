@@ -1,5 +1,5 @@
-/* tmdb_api.h: the TMDb v3 endpoints (/3/...): routing, API-key check,
- * and the authentication and account handlers. */
+/* tmdb_api.h: the TMDb endpoints: routing (v3 and v4), credential check,
+ * and the v3 authentication and account handlers (v4's: tmdb_v4_api.h). */
 #ifndef STANDIN_TMDB_API_H
 #define STANDIN_TMDB_API_H
 
@@ -8,5 +8,14 @@
 
 /* Fills r for an API request (anything that is neither browser nor control). */
 void tmdb_api_handle(struct request *rq, struct reply *r);
+
+/* For the handlers (here and in tmdb_v4_api.c). */
+#include <yajl/yajl_tree.h>
+/* The JSON request body as an object (free with yajl_tree_free), or NULL. */
+yajl_val api_parse_body(const struct request *rq);
+/* A string member of a body object, or NULL. */
+const char *api_body_str(yajl_val root, const char *name);
+/* A 200 answer whose body the handler writes next. */
+void api_ok(struct reply *r);
 
 #endif

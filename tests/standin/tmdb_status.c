@@ -21,6 +21,8 @@ static const struct {
 	{ 9, 503, "Service offline: This service is temporarily offline, try again later." },
 	{ 10, 401, "Suspended API key: Access to your account has been suspended, contact TMDB." },
 	{ 11, 500, "Internal error: Something went wrong, contact TMDB." },
+	{ 12, 201, "The item/record was updated successfully." },
+	{ 13, 200, "The item/record was deleted successfully." },
 	{ 14, 401, "Authentication failed." },
 	{ 15, 500, "Failed." },
 	{ 16, 401, "Device denied." },
