@@ -48,7 +48,7 @@ static int remembered(struct txn *t, struct tmdb_session *s)
 
 /* Ends a credential on the server: the session and, after a v4 login, the user's access
  * token; each is tried whatever the other gave. Failures are logged (why: who asked). */
-static void revoke(struct txn *t, struct tmdb_client *api, const struct tmdb_session *s, const char *why)
+static void revoke_credential(struct txn *t, struct tmdb_client *api, const struct tmdb_session *s, const char *why)
 {
 	if (tmdb_delete_session(api, s->session_id) != PAM_SUCCESS)
 		pam_syslog(t->pamh, LOG_WARNING, "%s: the session could not be deleted on the server", why);
@@ -134,7 +134,7 @@ static int new_session(struct txn *t, struct tmdb_client *api, const struct bind
 		memset(&got, 0, sizeof(got));
 	} else if (got.session_id != NULL) {
 		/* a credential we will not hand over must not stay alive on the server */
-		revoke(t, api, &got, "refused login");
+		revoke_credential(t, api, &got, "refused login");
 	}
 	session_clear(&got);
 	tmdb_account_clear(&acct);
@@ -297,7 +297,7 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 		if (txn_api(&t, &api) != PAM_SUCCESS)
 			pam_syslog(pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");
 		else
-			revoke(&t, api, &s, "logout_on_close");
+			revoke_credential(&t, api, &s, "logout_on_close");
 		session_forget(&t);
 	}
 	session_clear(&s);
