@@ -6,7 +6,12 @@
 BENCH_PY = /usr/bin/python3
 BENCH_ARGS =
 
-EXTRA_DIST += bench/run.py bench/README.md
+EXTRA_DIST += bench/run.py bench/README.md \
+	bench/pam_tmdb_bench/__init__.py bench/pam_tmdb_bench/common.py \
+	bench/pam_tmdb_bench/rig.py bench/pam_tmdb_bench/measure.py \
+	bench/pam_tmdb_bench/callgrind.py bench/pam_tmdb_bench/floor.py \
+	bench/pam_tmdb_bench/rows.py bench/pam_tmdb_bench/runner.py \
+	bench/pam_tmdb_bench/report.py
 
 .PHONY: bench bench-quick
 bench: all
