@@ -1,0 +1,255 @@
+"""The libpam-tmdb package, round trip: build it, lintian it, then in an isolated root (a
+private mount namespace with overlays on /etc, /usr and /var, see isolated.py) install it,
+enable its pam-auth-update profile, sign in through the real common-* stack against the TMDb
+stand-in, disable it, purge it, and find /etc/pam.d, /usr/share/pam-configs and /var/lib/pam
+byte for byte as before. The machine's own files are checked unchanged at the end.
+
+The tests run in order and share one isolated root (each needs the state the previous left).
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[0] / "e2e"))
+
+from isolated import IsolatedRoot, machine_snapshot, usable  # noqa: E402
+from pamhost import HostResult, host_binary  # noqa: E402
+
+MULTIARCH = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], stdout=subprocess.PIPE,
+                           universal_newlines=True).stdout.strip() or "x86_64-linux-gnu"
+ARCH = subprocess.run(["dpkg", "--print-architecture"], stdout=subprocess.PIPE,
+                      universal_newlines=True).stdout.strip()
+MODULE = "/lib/%s/security/pam_tmdb.so" % MULTIARCH
+CONFFILE = "/etc/security/pam_tmdb.conf"
+USER_MAP = "/etc/security/pam_tmdb.users"
+PROFILE = "/usr/share/pam-configs/tmdb"
+PAM_DIRS = ("/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam")
+SERVICE = "tmdb-roundtrip"
+# a user of the module's scope (uid >= 1000) bound to the stand-in's "alice", and one without
+# a user_map line; both exist only in the isolated root's /etc/passwd
+USER, USER_UID = "tmdbrt", 4242
+OTHER, OTHER_UID = "tmdbother", 4243
+MACHINE_PATHS = ["/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam", "/etc/security",
+                 "/etc/passwd", "/etc/shadow", "/var/lib/dpkg/status", "/var/lib/dpkg/info/libpam-tmdb:%s.list" % ARCH,
+                 "/lib/%s/security" % MULTIARCH, "/usr/share/doc/libpam-tmdb", "/var/cache/pam_tmdb",
+                 "/usr/share/man/man8/pam_tmdb.8.gz"]
+
+why = usable()
+pytestmark = pytest.mark.skipif(why is not None, reason="no isolated root: %s" % why)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def machine_before():
+    return machine_snapshot(MACHINE_PATHS)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    r = IsolatedRoot(tmp_path_factory.mktemp("root"))
+    # man-db's trigger would rebuild the whole manual database: not what is tested here
+    r.run("rm -f /var/lib/man-db/auto-update", check=True)
+    r.before = r.checksums(*PAM_DIRS)
+    yield r
+    r.cleanup()
+
+
+def dpkg(root, *args):
+    return root.run(["dpkg", "--log=/dev/null"] + list(args))
+
+
+def pam_lines(text, module="pam_tmdb.so"):
+    return [line for line in text.splitlines() if not line.startswith("#") and module in line]
+
+
+def run_host(root, standin, user, ops, approve_as=None, answers=()):
+    cmd = [host_binary(), "--confdir", "/etc/pam.d", "--service", SERVICE, "--user", user,
+           "--cafile", standin.cafile]
+    if approve_as:
+        cmd += ["--approve-as", approve_as]
+    for a in answers:
+        cmd += ["--answer", a]
+    cmd += ["--"] + ops.split()
+    r = root.run(cmd, timeout=120)
+    return HostResult(r.cmd, r.rc, r.stdout, r.stderr)
+
+
+def total_requests(standin):
+    return standin.stats()["total_requests"]
+
+
+def configure(root, standin):
+    url = standin.url.replace("localhost", "127.0.0.1")
+    root.write(CONFFILE, "api_key = %s\napi_url = %s\ncafile = %s\n"
+               % (standin.api_key, url, standin.cafile), mode=0o600)
+    root.write(USER_MAP, "%s alice\n" % USER, mode=0o644)
+
+
+# -- the package ---------------------------------------------------------------------------------
+
+def test_package_contents(package):
+    listing = subprocess.run(["dpkg-deb", "-c", package.deb], stdout=subprocess.PIPE,
+                             universal_newlines=True, check=True).stdout
+    files = {}
+    for line in listing.splitlines():
+        perms, _, _, _, _, path = line.split(None, 5)
+        files[path.split(" -> ")[0].lstrip(".")] = perms
+    assert files.get(MODULE, "").startswith("-rw-r--r--"), listing
+    assert files.get(CONFFILE) == "-rw-------", "the configuration is 0600 from the start\n" + listing
+    assert PROFILE in files, listing
+    for page in ("/usr/share/man/man8/pam_tmdb.8.gz", "/usr/share/man/man5/pam_tmdb.conf.5.gz",
+                 "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example"):
+        assert page in files, listing
+    assert not [f for f in files if f.endswith(".la") or f.startswith("/etc/pam.d")], listing
+    info = subprocess.run(["dpkg-deb", "-I", package.deb, "conffiles"], stdout=subprocess.PIPE,
+                          universal_newlines=True, check=True).stdout
+    assert info.split() == [CONFFILE]
+
+
+def deb_file(package, path, tmp_path):
+    subprocess.run(["dpkg-deb", "-x", package.deb, str(tmp_path / "x")], check=True)
+    return (tmp_path / "x" / path.lstrip("/")).read_text()
+
+
+def test_shipped_configuration_has_no_secret(package, tmp_path):
+    text = deb_file(package, CONFFILE, tmp_path)
+    active = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    active = [line for line in active if line]
+    assert not [line for line in active if re.match(r"(api_key|api_key_file|access_token)\b", line)], active
+
+
+def test_profile_is_off_by_default_and_scoped(package, tmp_path):
+    text = deb_file(package, PROFILE, tmp_path)
+    fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", text, re.M))
+    assert fields["Default"] == "no"
+    assert fields["Auth-Type"] == "Primary"
+    assert fields["Account-Type"] == "Additional" and fields["Session-Type"] == "Additional"
+    modules = pam_lines(text)
+    assert len(modules) == 3 and all("minimum_uid=1000" in m for m in modules), modules
+
+
+def test_lintian_is_clean(package):
+    out = subprocess.run(["lintian", "--pedantic", "-I", "-E", "--show-overrides", package.deb,
+                          package.changes], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, timeout=600)
+    print(out.stdout)
+    tags = [line for line in out.stdout.splitlines() if re.match(r"^[EWIPXO]: ", line)]
+    assert not [t for t in tags if t[0] in "EW"], "lintian errors or warnings:\n" + out.stdout
+    # every override is explained in debian/README.source
+    readme = (HERE.parents[1] / "debian" / "README.source").read_text()
+    for t in tags:
+        if t.startswith("O: "):
+            tag = t.split(": ", 2)[2].split()[0]
+            assert tag in readme, "override %s is not explained in debian/README.source" % tag
+
+
+# -- install, enable, sign in, disable, purge --------------------------------------------------
+
+def test_install_changes_no_pam_stack(package, root):
+    r = dpkg(root, "-i", package.deb)
+    assert r.rc == 0, r.dump()
+    now = root.checksums(*PAM_DIRS)
+    changed = sorted(p for p in set(now) | set(root.before) if now.get(p) != root.before.get(p))
+    # the profile is new, and pam-auth-update --package notes that it has seen it
+    assert changed == [PROFILE, "/var/lib/pam/seen"], changed
+    assert root.run(["stat", "-c", "%a %U", CONFFILE]).stdout.split() == ["600", "root"]
+    assert root.exists(MODULE)
+
+
+def test_enable_puts_pam_tmdb_into_the_common_files(root):
+    r = root.run(["pam-auth-update", "--enable", "tmdb"])
+    assert r.rc == 0, r.dump()
+    auth = pam_lines(root.read("/etc/pam.d/common-auth"), "pam_")
+    assert "pam_tmdb.so" in auth[0] and "pam_unix.so" in auth[1], auth
+    assert re.match(r"auth\s+\[success=2 default=ignore\]\s+pam_tmdb\.so minimum_uid=1000", auth[0]), auth
+    assert pam_lines(root.read("/etc/pam.d/common-account"))
+    assert pam_lines(root.read("/etc/pam.d/common-session"))
+    root.write("/etc/pam.d/" + SERVICE,
+               "@include common-auth\n@include common-account\n@include common-session\n")
+    for name, uid in ((USER, USER_UID), (OTHER, OTHER_UID)):
+        # a locked password ("!"): pam_unix cannot let them in, the account itself is valid
+        root.run("echo '%s:x:%d:%d:pam_tmdb test:/nonexistent:/usr/sbin/nologin' >> /etc/passwd && "
+                 "echo '%s:!:19000:0:99999:7:::' >> /etc/shadow" % (name, uid, uid, name), check=True)
+
+
+def test_unconfigured_module_refuses_and_locks_nobody_out(root, standin):
+    """The shipped configuration has no key: pam_tmdb refuses (nothing sent), and the profile's
+    account line ignores that refusal, so enabling the profile too early locks nobody out."""
+    standin.reset()
+    r = run_host(root, standin, USER, "authenticate")
+    assert r.op_list != [("authenticate", "PAM_SUCCESS")], r.dump()
+    assert not r.urls, r.dump()
+    for user in ("root", OTHER):
+        r = run_host(root, standin, user, "acct_mgmt open_session close_session")
+        assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 3, r.dump()
+    assert total_requests(standin) == 0
+
+
+def test_login_through_the_common_stack(root, standin):
+    standin.reset()
+    configure(root, standin)
+    before = standin.live_sessions_of("alice")
+    r = run_host(root, standin, USER,
+                 "authenticate acct_mgmt setcred open_session env close_session setcred:delete",
+                 approve_as="alice")
+    assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 6, r.dump()
+    assert len(r.urls) == 1, r.dump()
+    envs = [e for e in r.events if e["ev"] == "env" and e["name"] == "TMDB_SESSION_ID"]
+    assert envs and envs[0]["value"], r.dump()
+    stats = standin.stats()["requests"]
+    assert stats.get("DELETE /3/authentication/session") == 1, stats
+    assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
+
+
+def test_users_outside_the_module_are_left_to_pam_unix(root, standin):
+    standin.reset()
+    for user in ("root", OTHER):
+        r = run_host(root, standin, user, "authenticate", answers=["not-the-password"])
+        assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
+        assert not r.urls and [c["style"] for c in r.conv] == ["PAM_PROMPT_ECHO_OFF"], r.dump()
+        r = run_host(root, standin, user, "acct_mgmt open_session close_session")
+        assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 3, r.dump()
+    assert total_requests(standin) == 0
+
+
+def test_disable_restores_the_common_files(root):
+    r = root.run(["pam-auth-update", "--disable", "tmdb"])
+    assert r.rc == 0, r.dump()
+    root.run(["rm", "/etc/pam.d/" + SERVICE], check=True)
+    now = root.checksums("/etc/pam.d")
+    assert now == {p: d for p, d in root.before.items() if p.startswith("/etc/pam.d/")}
+
+
+def test_purge_leaves_nothing_behind(root):
+    root.run("install -d -m 0700 /var/cache/pam_tmdb && echo x > /var/cache/pam_tmdb/tmdbrt", check=True)
+    listed = root.run(["dpkg", "-L", "libpam-tmdb"], check=True).stdout.split()
+    r = dpkg(root, "--purge", "libpam-tmdb")
+    assert r.rc == 0, r.dump()
+    left = root.run(["sh", "-c", 'for f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done; true',
+                     "left"] + listed).stdout.split()
+    assert left == [], left
+    for path in (CONFFILE, "/var/cache/pam_tmdb", "/usr/share/doc/libpam-tmdb"):
+        assert not root.exists(path), path
+    assert root.exists(USER_MAP), "the administrator's user map is not the package's to remove"
+    root.run(["rm", USER_MAP], check=True)
+    assert root.checksums(*PAM_DIRS) == root.before
+    assert "libpam-tmdb" not in root.run(["dpkg-query", "-W", "-f", "${Package}\n"]).stdout.split()
+
+
+def test_remove_while_enabled_takes_pam_tmdb_out_of_the_stack(package, root):
+    assert dpkg(root, "-i", package.deb).rc == 0
+    assert root.run(["pam-auth-update", "--enable", "tmdb"]).rc == 0
+    assert pam_lines(root.read("/etc/pam.d/common-auth"))
+    r = dpkg(root, "--purge", "libpam-tmdb")
+    assert r.rc == 0, r.dump()
+    assert not pam_lines(root.read("/etc/pam.d/common-auth"))
+    assert root.checksums(*PAM_DIRS) == root.before
+
+
+def test_the_machine_was_never_touched(machine_before):
+    assert machine_snapshot(MACHINE_PATHS) == machine_before
