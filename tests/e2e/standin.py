@@ -337,15 +337,20 @@ class Standin:
         """Creates a session for user directly; returns its id."""
         return self._control("POST", "session", user=user)["session_id"]
 
-    def configure(self, token_ttl=None, auto_approve=None):
+    def configure(self, token_ttl=None, auto_approve=None, v4_token_ttl=None):
         """Runtime settings until the next reset(); auto_approve="" turns it off."""
-        return self._control("POST", "config", token_ttl=token_ttl, auto_approve=auto_approve)
+        return self._control("POST", "config", token_ttl=token_ttl, auto_approve=auto_approve,
+                             v4_token_ttl=v4_token_ttl)
 
     def tokens(self):
         return self._control("GET", "tokens")
 
     def sessions(self):
         return self._control("GET", "sessions")
+
+    def access_tokens(self):
+        """v4 user access tokens: [{"access_token", "account_id" (v4 id), "username", "revoked"}]."""
+        return self._control("GET", "access_tokens")
 
     def live_sessions(self):
         """{username: number of live sessions (created, not revoked)} for every account.
