@@ -182,11 +182,24 @@ out:
 	return rc;
 }
 
+/* (Re)exports this login's session, else the remembered one; nothing known is not a failure
+ * (sshd drops the connection when setcred fails). */
+static int reexport(struct txn *t)
+{
+	struct tmdb_session s = { 0 };
+	bool from_cache;
+	int rc = find_session(t, &s, &from_cache);
+	if (rc == PAM_SUCCESS)
+		rc = session_handover(t, &s, false);
+	else if (rc == PAM_IGNORE)
+		rc = PAM_SUCCESS;
+	session_clear(&s);
+	return rc;
+}
+
 EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	struct tmdb_session s = { 0 };
-	bool from_cache;
 	int rc;
 
 	/* PAM_DELETE_CRED: nothing on the server and never the remembered session (login and
@@ -196,14 +209,8 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 	rc = txn_begin(&t, pamh, flags, argc, argv, false);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	/* ESTABLISH, REINITIALIZE, REFRESH: (re)export; nothing known is not a failure (sshd
-	 * drops the connection when setcred fails) */
-	rc = find_session(&t, &s, &from_cache);
-	if (rc == PAM_SUCCESS)
-		rc = session_handover(&t, &s, false);
-	else if (rc == PAM_IGNORE)
-		rc = PAM_SUCCESS;
-	session_clear(&s);
+	/* ESTABLISH, REINITIALIZE, REFRESH */
+	rc = reexport(&t);
 	txn_end(&t);
 	return rc;
 }
@@ -250,19 +257,12 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	struct tmdb_session s = { 0 };
-	bool from_cache;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
-	rc = find_session(&t, &s, &from_cache);
-	if (rc == PAM_SUCCESS)
-		rc = session_handover(&t, &s, false);
-	else if (rc == PAM_IGNORE)
-		rc = PAM_SUCCESS;
-	session_clear(&s);
+	rc = reexport(&t);
 	txn_end(&t);
 	return rc;
 }

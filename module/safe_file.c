@@ -98,27 +98,26 @@ static int open_error(int err, const char **why)
 	}
 }
 
-int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
-		     const char **why)
+static int read_at(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
+		   mode_t *mode, const char **why)
 {
 	/* O_NONBLOCK: a FIFO planted in place of the file must not hang the login. */
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	int rc;
 	if (fd < 0)
 		return open_error(errno, why);
-	rc = read_fd(fd, max, private_file, buf, len, NULL, why);
+	rc = read_fd(fd, max, private_file, buf, len, mode, why);
 	close(fd);
 	return rc;
 }
 
+int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
+		     const char **why)
+{
+	return read_at(dirfd, name, max, private_file, buf, len, NULL, why);
+}
+
 int safe_read_file(const char *path, size_t max, char **buf, size_t *len, mode_t *mode, const char **why)
 {
-	/* O_NONBLOCK: a FIFO planted in place of the file must not hang the login. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	int rc;
-	if (fd < 0)
-		return open_error(errno, why);
-	rc = read_fd(fd, max, false, buf, len, mode, why);
-	close(fd);
-	return rc;
+	return read_at(AT_FDCWD, path, max, false, buf, len, mode, why);
 }
