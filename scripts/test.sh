@@ -5,12 +5,14 @@
 #      32-thread concurrency tests with a ThreadSanitizer build of the module and host;
 #   3. the end-to-end tests once more with every PAM host process under valgrind memcheck;
 #   4. the fuzzers briefly on their corpora, the benchmark's quick mode (it checks request and
-#      connection counts, never timings), and `make distcheck`.
+#      connection counts, never timings), and `make distcheck`;
+#   5. the Debian package: built with dpkg-buildpackage in a scratch copy, lintian, and installed,
+#      enabled, used, disabled and purged in an isolated root (tests/pkg/, needs root).
 # Phases can be chosen: TEST_PHASES="normal asan" scripts/test.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-phases=${TEST_PHASES:-normal asan tsan valgrind fuzz bench distcheck}
+phases=${TEST_PHASES:-normal asan tsan valgrind fuzz bench distcheck package}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
@@ -32,6 +34,23 @@ count_results() { # build dir, and "e2e" to count only the end-to-end log
 		f=$(grep -Eo '[0-9]+ (failed|error)' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 		passed=$((passed + p)); failed=$((failed + f))
 	done
+}
+
+# Runs a pytest suite that is not part of a build's `make check`, logging to a file; counts its
+# summary line like count_results does.
+run_pytest_suite() { # name, log file, command...
+	local name=$1 log=$2 rc=0 p f; shift 2
+	mkdir -p "$(dirname "$log")"
+	"$@" >"$log" 2>&1 || rc=$?
+	p=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+	f=$(grep -Eo '[0-9]+ (failed|error)' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+	passed=$((passed + p)); failed=$((failed + f))
+	tail -n 3 "$log"
+	if [ $rc -ne 0 ]; then
+		echo "---- $log"; tail -n 80 "$log"
+		echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed"
+		exit 1
+	fi
 }
 
 build() { # name, configure flags...
@@ -93,6 +112,13 @@ for phase in $phases; do
 		echo "== make distcheck"
 		# the end-to-end suite already ran above; distcheck proves the tarball builds, installs and unit-tests
 		make -C _build/normal distcheck TESTS="tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym" >/dev/null
+		;;
+	package)
+		build normal
+		echo "== package: libpam-tmdb built, linted, installed and purged in an isolated root"
+		rm -rf _build/package
+		run_pytest_suite package _build/package/test-package.log \
+			env TMDB_BUILDDIR="$top/_build/normal" TMDB_PKG_DIR="$top/_build/package/deb" tests/pkg/run.sh
 		;;
 	*)
 		echo "unknown phase $phase" >&2

@@ -20,6 +20,9 @@ EXTRA_DIST += \
 	tests/e2e/test_setuid_host.py \
 	tests/e2e/test_standin.py \
 	tests/e2e/test_trust_model.py \
+	tests/e2e/test_sshd.py \
+	tests/e2e/sshd.py \
+	tests/e2e/test_noninteractive.py \
 	tests/e2e/tmdbpam.py \
 	tests/e2e/tsan.supp
 AM_TESTS_ENVIRONMENT += \

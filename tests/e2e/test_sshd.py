@@ -1,0 +1,225 @@
+"""pam_tmdb under a real OpenSSH sshd (pam_tmdb(8) EXAMPLES "OpenSSH", CONVERSATION).
+
+One sshd per test module (tests/e2e/sshd.py: its own mount namespace with a private
+/etc/pam.d/sshd, a passwd copy holding the login user, keyboard-interactive only); the client is
+paramiko. The module reads its configuration at every entry point, so each test writes the
+settings it needs into the one configuration file the sshd's PAM stack names.
+
+Skipped unless root, with openssh-server and python3-paramiko; skipped in the sanitizer and
+valgrind phases (the module is then not loadable into sshd, or sshd is not wrapped).
+"""
+
+import os
+import re
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+import sshd as sshd_mod
+from pamhost import security_module, write_private
+from tmdbpam import API_KEY, module_path
+
+why = sshd_mod.unavailable()
+pytestmark = pytest.mark.skipif(why is not None, reason=why or "")
+
+USER, UID = "sshalice", 4711          # a local user, bound to the stand-in's "alice"
+INTRO = "To sign in, approve this login with your TMDb account in a browser:"
+PROMPT = "Press Enter once you have approved it: "
+URL_LINE = re.compile(r"^https://\S+/authenticate/([0-9A-Za-z]+)$")
+
+
+class Rig:
+    def __init__(self, tmp, standin):
+        self.standin = standin
+        self.conf_path = os.path.join(tmp, "pam_tmdb.conf")
+        self.user_map = write_private(os.path.join(tmp, "pam_tmdb.users"), "%s alice\n" % USER)
+        self.configure()
+        mod = "%s conf=%s" % (module_path(), self.conf_path)
+        lines = ["auth     required  %s" % mod,
+                 "account  required  %s" % mod,
+                 "account  required  %s" % security_module("pam_permit.so"),
+                 "session  optional  %s" % mod,
+                 "session  required  %s" % security_module("pam_permit.so"),
+                 "password required  %s" % security_module("pam_deny.so")]
+        self.sshd = sshd_mod.Sshd(os.path.join(tmp, "sshd"), lines, {USER: UID})
+
+    def configure(self, **keys):
+        conf = {"api_key": API_KEY, "api_url": self.standin.url, "cafile": self.standin.cafile,
+                "user_map": self.user_map, "approval_timeout": "60"}
+        conf.update({k: str(v) for k, v in keys.items()})
+        write_private(self.conf_path, "".join("%s = %s\n" % kv for kv in conf.items()))
+
+    def login(self, on_round=None, **kw):
+        return sshd_mod.Login(self.sshd.port, USER, on_round, **kw)
+
+    def approver(self, action="approve"):
+        """A keyboard-interactive handler that approves (or denies) the URL of the round it
+        appears in through the stand-in's control API, as the user's browser would, and then
+        presses Enter."""
+        def on_round(login, rnd):
+            for text in rnd.texts():
+                for line in text.split("\n"):
+                    m = URL_LINE.match(line)
+                    if m:
+                        if action == "approve":
+                            self.standin.approve(m.group(1), "alice")
+                        else:
+                            self.standin.deny(m.group(1))
+            return None
+        return on_round
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory, _standin_https_server):
+    tmp = str(tmp_path_factory.mktemp("sshd-rig"))
+    os.chmod(tmp, 0o755)
+    r = Rig(tmp, _standin_https_server)
+    yield r
+    r.sshd.stop()
+
+
+@pytest.fixture
+def ssh(rig, standin):
+    """The rig with a fresh stand-in (reset) and the default settings."""
+    rig.configure()
+    yield rig
+    assert rig.sshd.proc.poll() is None, "sshd died:\n" + rig.sshd.log()
+    # every connection of the test has ended (its PAM session closed) before the next test
+    assert rig.sshd.wait_for_connections_to_end(), rig.sshd.processes()
+
+
+def live(standin):
+    return standin.live_sessions_of("alice")
+
+
+def wait_for(predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def session_is_live(standin, sid):
+    status, _, _ = standin.api("GET", "/3/account", params={"session_id": sid})
+    return status == 200
+
+
+def url_lines(rnd):
+    return [line for text in rnd.texts() for line in text.split("\n") if URL_LINE.match(line)]
+
+
+def requests_count(standin, key):
+    return standin.stats()["requests"].get(key, 0)
+
+
+def test_url_and_prompt_arrive_in_one_round_on_its_own_line(ssh):
+    login = ssh.login(ssh.approver())
+    try:
+        assert login.ok, login.dump() + "\n" + ssh.sshd.log()[-3000:]
+        first = login.rounds[0]
+        assert len(first.prompts) == 1, login.dump()
+        text, echo = first.prompts[0]
+        lines = text.split("\n")
+        # sshd puts the PAM_TEXT_INFO before the prompt of the same conversation call, in
+        # the one keyboard-interactive request: intro, the URL alone, the prompt
+        assert lines == [INTRO, lines[1], PROMPT], login.dump()
+        assert URL_LINE.match(lines[1]), login.dump()
+        assert echo is True, "PAM_PROMPT_ECHO_ON"
+        host = urlparse(lines[1]).hostname
+        assert host == "localhost", lines[1]
+        # no round before the one with the URL, and the URL only once
+        assert sum(len(url_lines(r)) for r in login.rounds) == 1, login.dump()
+    finally:
+        login.close()
+
+
+def test_login_exports_the_session_and_logout_deletes_it(ssh):
+    standin = ssh.standin
+    before = live(standin)
+    login = ssh.login(ssh.approver())
+    try:
+        assert login.ok, login.dump() + "\n" + ssh.sshd.log()[-3000:]
+        status, out, err = login.run('printf "%s\\n" "$TMDB_SESSION_ID" "$TMDB_ACCOUNT_USERNAME" "$TMDB_ACCOUNT_ID"; id -un')
+        assert status == 0, (out, err)
+        sid, username, account_id, whoami = out.split("\n")[:4]
+        assert sid and username == "alice" and account_id == "1001" and whoami == USER, out
+        assert session_is_live(standin, sid)
+        assert live(standin) == before + 1
+    finally:
+        login.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+    assert wait_for(lambda: live(standin) == before), (live(standin), before)
+    assert not session_is_live(standin, sid)
+    assert requests_count(standin, "DELETE /3/authentication/session") == 1
+
+
+def test_overlapping_logins_of_one_user_do_not_disturb_each_other(ssh):
+    standin = ssh.standin
+    before = live(standin)
+    a = ssh.login(ssh.approver())
+    b = ssh.login(ssh.approver())
+    try:
+        assert a.ok and b.ok, a.dump() + b.dump()
+        sid_a = a.run("echo $TMDB_SESSION_ID")[1].strip()
+        sid_b = b.run("echo $TMDB_SESSION_ID")[1].strip()
+        assert sid_a and sid_b and sid_a != sid_b, (sid_a, sid_b)
+        assert live(standin) == before + 2
+        a.close()
+        assert wait_for(lambda: live(standin) == before + 1), live(standin)
+        assert not session_is_live(standin, sid_a)
+        assert session_is_live(standin, sid_b), "closing the first login ended the second's session"
+        # the second login goes on: a new command in it still has its own session
+        assert b.run("echo $TMDB_SESSION_ID")[1].strip() == sid_b
+    finally:
+        a.close()
+        b.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+    assert wait_for(lambda: live(standin) == before), live(standin)
+
+
+def test_denied_approval_fails_within_the_prompt_budget(ssh):
+    """The browser denies; the user presses Enter at every prompt: after max_prompts=3 answers
+    the login fails, far inside approval_timeout (60 s), and no session exists."""
+    standin = ssh.standin
+    before = live(standin)
+    login = ssh.login(ssh.approver("deny"))
+    try:
+        assert not login.ok, login.dump()
+        prompts = [r for r in login.rounds if r.prompts]
+        assert len(prompts) == 3, login.dump()
+        assert "Not approved yet." in prompts[1].prompts[0][0], login.dump()
+        assert len(url_lines(prompts[0])) == 1 and not url_lines(prompts[1]), login.dump()
+        assert login.elapsed < 10, login.dump()
+        assert requests_count(standin, "POST /3/authentication/session/new") == 3
+        assert live(standin) == before
+    finally:
+        login.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+
+
+def test_poll_mode_never_shows_the_url_in_time(ssh):
+    """pam_tmdb(8) "approval=poll": sshd holds PAM_TEXT_INFO back until the next prompt or
+    the end of authentication, so the user never sees the URL in time: the login runs out
+    its approval_timeout polling, and whatever the client is shown comes only after that."""
+    timeout = 3
+    ssh.configure(approval="poll", approval_timeout=timeout, poll_interval=1)
+    standin = ssh.standin
+    login = ssh.login()
+    try:
+        assert not login.ok, login.dump()
+        assert login.elapsed >= timeout, login.dump()
+        early = [r for r in login.rounds if r.t < timeout and any(t.strip() for t in r.texts())]
+        assert early == [], "something was shown before the approval deadline\n" + login.dump()
+        assert not [r for r in login.rounds if r.prompts], "poll mode sends no prompt\n" + login.dump()
+        for r in login.rounds:
+            if url_lines(r):
+                assert r.t >= timeout, login.dump()
+        # the module did ask: one token, polls every poll_interval until the deadline
+        assert requests_count(standin, "GET /3/authentication/token/new") == 1
+        assert requests_count(standin, "POST /3/authentication/session/new") >= timeout
+    finally:
+        login.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
