@@ -67,8 +67,8 @@ def pam_lines(text, module="pam_tmdb.so"):
     return [line for line in text.splitlines() if not line.startswith("#") and module in line]
 
 
-def run_host(root, standin, user, ops, approve_as=None, answers=()):
-    cmd = [host_binary(), "--confdir", "/etc/pam.d", "--service", SERVICE, "--user", user,
+def run_host(root, standin, user, ops, approve_as=None, answers=(), service=SERVICE):
+    cmd = [host_binary(), "--confdir", "/etc/pam.d", "--service", service, "--user", user,
            "--cafile", standin.cafile]
     if approve_as:
         cmd += ["--approve-as", approve_as]
@@ -215,6 +215,33 @@ def test_users_outside_the_module_are_left_to_pam_unix(root, standin):
         r = run_host(root, standin, user, "acct_mgmt open_session close_session")
         assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 3, r.dump()
     assert total_requests(standin) == 0
+
+
+def test_a_local_profile_keeps_the_module_to_the_services_meant(root, standin):
+    """pam_tmdb(8), THE PAM-AUTH-UPDATE PROFILE: a copy of the profile with a pam_succeed_if
+    service filter, enabled instead of the package's; a service outside the filter reaches
+    the password without a request, the one inside still signs in with TMDb."""
+    text = root.read(PROFILE)
+    local = re.sub(r"^Name: .*$", "Name: TMDb sign-in for %s only" % SERVICE, text, flags=re.M)
+    local = local.replace("Auth:\n", "Auth:\n\t[success=ignore default=1]\tpam_succeed_if.so quiet "
+                          "service in sshd:%s\n" % SERVICE, 1)
+    root.write("/usr/share/pam-configs/tmdb-local", local)
+    r = root.run(["pam-auth-update", "--disable", "tmdb", "--enable", "tmdb-local"])
+    assert r.rc == 0, r.dump()
+    auth = pam_lines(root.read("/etc/pam.d/common-auth"), "pam_")
+    assert "pam_succeed_if.so" in auth[0] and "pam_tmdb.so" in auth[1], auth
+    root.write("/etc/pam.d/tmdb-elsewhere", root.read("/etc/pam.d/" + SERVICE))
+    standin.reset()
+    other = run_host(root, standin, USER, "authenticate", answers=["not-the-password"],
+                     service="tmdb-elsewhere")
+    assert other.op_list == [("authenticate", "PAM_AUTH_ERR")] and not other.urls, other.dump()
+    assert total_requests(standin) == 0, "no request from a service outside the filter"
+    r = run_host(root, standin, USER, "authenticate", approve_as="alice")
+    assert r.op_list == [("authenticate", "PAM_SUCCESS")] and r.urls, r.dump()
+    r = root.run(["pam-auth-update", "--disable", "tmdb-local", "--enable", "tmdb"])
+    assert r.rc == 0, r.dump()
+    root.run(["rm", "/usr/share/pam-configs/tmdb-local", "/etc/pam.d/tmdb-elsewhere"], check=True)
+    assert root.run(["pam-auth-update", "--package", "--remove", "tmdb-local"]).rc == 0
 
 
 def test_disable_restores_the_common_files(root):
