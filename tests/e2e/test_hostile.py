@@ -18,6 +18,12 @@ Every case runs pam_sm_authenticate against a misbehaving server and checks, thr
 Faults are applied to each of the three steps (token/new, session/new, account) wherever the
 step can see them; connection-level faults (refused, never answered, TLS) can only hit the
 first request, since the module reuses one connection for the transaction.
+
+flow=v4 (issue 13) has four steps of its own (v4_token: /4/auth/request_token, v4_access:
+/4/auth/access_token, v4_convert: session/convert/4, v4_account: /3/account on the converted
+session); every test parametrised over ``step`` runs them too, with the ``env`` fixture in
+flow=v4. What the module obtained before the failing step is revoked on the server: the access
+token when the conversion fails, the access token and the session when the account step does.
 """
 
 import os
@@ -28,21 +34,30 @@ import time
 import pytest
 
 from standin import Standin
-from tmdbpam import (API_KEY, REFUSAL_PREFIX, PamEnv, all_texts, assert_host_survived, count, fault_bytes,
-                     without_refusal)
+from tmdbpam import (ACCESS_TOKEN, API_KEY, REFUSAL_PREFIX, PamEnv, all_texts, assert_host_survived, count,
+                     fault_bytes, without_refusal)
 
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
 ACCOUNT = "/3/account"
 DELETE = "/3/authentication/session"
+V4_TOKEN = "/4/auth/request_token"
+V4_ACCESS = "/4/auth/access_token"
+V4_CONVERT = "/3/authentication/session/convert/4"
 
 # step name -> (method, path, what the module's log lines call it)
 STEPS = {
     "token": ("GET", TOKEN_NEW, re.compile(r"token/new")),
     "session": ("POST", SESSION_NEW, re.compile(r"session/new")),
     "account": ("GET", ACCOUNT, re.compile(r"(/3/account\b|^account: )")),
+    "v4_token": ("POST", V4_TOKEN, re.compile(r"auth/request_token")),
+    "v4_access": ("POST", V4_ACCESS, re.compile(r"auth/access_token")),
+    "v4_convert": ("POST", V4_CONVERT, re.compile(r"session/convert/4")),
+    "v4_account": ("GET", ACCOUNT, re.compile(r"(/3/account\b|^account: )")),
 }
 ALL_STEPS = list(STEPS)
+V4_STEPS = {s for s in STEPS if s.startswith("v4_")}
+FIRST_STEPS = {"token", "v4_token"}  # nothing is shown before these succeed
 
 UNAVAIL = "PAM_AUTHINFO_UNAVAIL"
 TIMEOUT = 2
@@ -74,12 +89,23 @@ def settle(standin, limit=8.0):
         time.sleep(0.05)
 
 
+def use_v4(pam):
+    """flow=v4: the application's read access token (v4 takes no API key), the approval page
+    on the stand-in."""
+    pam.conf.update(api_key=None, access_token=ACCESS_TOKEN, flow="v4",
+                    approve_url_v4=pam.standin.url + "/auth/access?request_token=")
+
+
 @pytest.fixture
-def env(pam):
+def env(pam, request):
     """The pam fixture with small budgets; approve_url on the stand-in, so that a URL built
-    from it (no Authentication-Callback) never sends the host's browser to the internet."""
+    from it (no Authentication-Callback) never sends the host's browser to the internet. A
+    test whose ``step`` parameter is a v4 step runs in flow=v4."""
     pam.conf.update(timeout=str(TIMEOUT), connect_timeout="1", retries=str(RETRIES),
                     approve_url=pam.standin.url + "/authenticate/")
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("step") in V4_STEPS:
+        use_v4(pam)
     yield pam
     settle(pam.standin)
 
@@ -101,10 +127,10 @@ def module_lines(r):
 def check_texts(env, r, step):
     """No secret, no control character, no server text where it must not be."""
     standin = env.standin
-    sids = [s["session_id"] for s in standin.sessions()]
+    sids = [s["session_id"] for s in standin.sessions()] + [a["access_token"] for a in standin.access_tokens()]
     tokens = [t["request_token"] for t in standin.tokens()]
     for kind, text in all_texts(r):
-        assert API_KEY not in text, (kind, text)
+        assert API_KEY not in text and ACCESS_TOKEN not in text, (kind, text)
         for sid in sids:
             assert sid not in text, (kind, text)
         if kind == "log":
@@ -122,10 +148,13 @@ def check_texts(env, r, step):
     # the conversation: nothing before the token exists; afterwards only the URL and prompt
     # (after the one closing refusal message is taken off)
     conv = without_refusal(r)
-    if step == "token":
+    if step in FIRST_STEPS:
         assert conv == [], "nothing is shown when the first request fails\n" + r.dump()
     else:
-        url = re.compile(re.escape(standin.url) + r"/authenticate/[0-9a-f]{40}")
+        if step in V4_STEPS:
+            url = re.compile(re.escape(standin.url) + r"/auth/access\?request_token=[A-Za-z0-9_.-]{20,1024}")
+        else:
+            url = re.compile(re.escape(standin.url) + r"/authenticate/[0-9a-f]{40}")
         infos = [c for c in conv if c["style"] == "PAM_TEXT_INFO"]
         assert len(infos) == 1, r.dump()
         lines = infos[0]["msg"].split("\n")
@@ -146,7 +175,9 @@ def run_case(env, step, expect=UNAVAIL, logged=None, worst=LOG_NOTICE - 1, **kw)
     """Runs authenticate and checks everything listed at the top of the file; ``logged`` (a
     regex) and ``worst`` (a syslog priority) change what counts as the clear log line."""
     kw.setdefault("approve_as", "alice")
+    assert (env.conf.get("flow") == "v4") == (step in V4_STEPS), "the env fixture chose the flow of the step"
     known = {s["session_id"] for s in env.standin.sessions()}
+    known_access = {a["access_token"] for a in env.standin.access_tokens()}
     start = time.monotonic()
     r = env.run("authenticate", **kw)
     elapsed = time.monotonic() - start
@@ -158,11 +189,17 @@ def run_case(env, step, expect=UNAVAIL, logged=None, worst=LOG_NOTICE - 1, **kw)
     check_logged(r, step, re.compile(logged) if logged else None, worst)
     assert "TMDB_SESSION_ID" not in r.env
     assert not env.cache_file().exists()
-    if step == "account":
+    if step in ("account", "v4_account"):
         # SPEC: a session the module created but will not hand over is deleted on the server
         new = [s for s in env.standin.sessions() if s["session_id"] not in known]
         assert len(new) == 1 and new[0]["revoked"], (new, r.dump())
         assert count(env.standin, "DELETE", DELETE) == 1
+    if step in ("v4_convert", "v4_account"):
+        # and the user's access token it came from (the conversion's own session, if the server
+        # made one the module never saw, is beyond its reach)
+        new = [a for a in env.standin.access_tokens() if a["access_token"] not in known_access]
+        assert len(new) == 1 and new[0]["revoked"], (new, r.dump())
+        assert count(env.standin, "DELETE", V4_ACCESS) == 1
     r.elapsed = elapsed
     return r
 
@@ -174,13 +211,14 @@ def attempts(env, step):
 
 # -- the network: connection, timing, framing ------------------------------------------------
 
-def test_connection_refused(env):
+@pytest.mark.parametrize("step", ["token", "v4_token"])
+def test_connection_refused(env, step):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     env.conf["api_url"] = "https://localhost:%d" % port
-    r = run_case(env, "token")
+    r = run_case(env, step)
     assert any("giving up after 2 attempts" in t for _, t in module_lines(r)), r.dump()
 
 
@@ -255,7 +293,7 @@ def test_connection_closed_without_answer(env, step):
     # libcurl itself resends a request, once, when a *reused* connection dies before any byte
     # of the answer came ("Connection died, retrying a fresh connect"): the later steps run on
     # the connection of token/new, so the server may see one request more than retries + 1
-    expected = {RETRIES + 1} if step == "token" else {RETRIES + 1, RETRIES + 2}
+    expected = {RETRIES + 1} if step in FIRST_STEPS else {RETRIES + 1, RETRIES + 2}
     assert attempts(env, step) in expected, env.standin.requests()
 
 
@@ -264,7 +302,7 @@ def test_connection_closed_without_answer(env, step):
 FIVE_XX = [500, 502, 503, 504]
 TMDB_5XX = [9, 24, 43, 46]  # service offline, timed out, duplicate entry (502), unavailable
 MATRIX_5XX = ([("token", s, t) for s in FIVE_XX for t in TMDB_5XX] +
-              [(step, s, t) for step in ("session", "account") for s, t in zip(FIVE_XX, TMDB_5XX)])
+              [(step, s, t) for step in ALL_STEPS if step != "token" for s, t in zip(FIVE_XX, TMDB_5XX)])
 
 
 @pytest.mark.parametrize("step,status,tmdb", MATRIX_5XX)
@@ -348,7 +386,24 @@ def account_body(aid="1001", username='"alice"', extra=""):
             '"username":%s%s}' % (aid, username, extra))
 
 
-VALID = {"token": token_body(), "session": session_body(), "account": account_body()}
+# a JWT as TMDb's v4 tokens look (opaque to the module: only its length and characters count)
+V4TOK = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJob3N0aWxlIiwidmVyc2lvbiI6MX0.c2lnbmF0dXJlLW9mLXRoZS1ob3N0aWxlLXNlcnZlcg"
+OBJECT_ID = "5e4c3b2a1f0e9d8c7b6a5f4e"
+
+
+def v4_token_body(success="true", token='"%s"' % V4TOK, code="1", extra=""):
+    return ('{"status_message":"Success.","request_token":%s,"success":%s,"status_code":%s%s}'
+            % (token, success, code, extra))
+
+
+def v4_access_body(success="true", token='"%s"' % V4TOK, account='"%s"' % OBJECT_ID, code="1", extra=""):
+    return ('{"account_id":%s,"access_token":%s,"success":%s,"status_message":"Success.","status_code":%s%s}'
+            % (account, token, success, code, extra))
+
+
+VALID = {"token": token_body(), "session": session_body(), "account": account_body(),
+         "v4_token": v4_token_body(), "v4_access": v4_access_body(), "v4_convert": session_body(),
+         "v4_account": account_body()}
 
 GENERIC_BAD = {
     "truncated": lambda v: v[: len(v) // 2],
@@ -440,6 +495,53 @@ SPECIFIC_BAD = {
         "username_array": account_body(username='["alice"]'),
     },
 }
+V4_TOKEN_BAD = {
+    "success_missing": '{"request_token":"%s","status_code":1}' % V4TOK,
+    "success_false": v4_token_body(success="false"),
+    "success_string": v4_token_body(success='"true"'),
+    "status_code_not_1": v4_token_body(code="41"),
+    "status_code_string": v4_token_body(code='"1"'),
+    "token_missing": '{"success":true,"status_code":1}',
+    "token_null": v4_token_body(token="null"),
+    "token_number": v4_token_body(token="12345"),
+    "token_empty": v4_token_body(token='""'),
+    "token_spaces": v4_token_body(token='"eyJ abc.def"'),
+    "token_slash": v4_token_body(token='"../../etc/passwd"'),
+    "token_query": v4_token_body(token='"%s&redirect_to=https://evil.example"' % V4TOK),
+    "token_fragment": v4_token_body(token='"%s#x"' % V4TOK),
+    "token_1025_chars": v4_token_body(token='"%s"' % ("a" * 1025)),
+    "token_quote": v4_token_body(token='"ab\\"cd"'),
+    "token_newline": v4_token_body(token='"%s\nFAKE"' % V4TOK),
+    "token_nul": v4_token_body(token='"%s\u0000evil"' % V4TOK),
+    "token_unicode": v4_token_body(token='"%s\u00e9"' % V4TOK),
+    "token_array": v4_token_body(token='["%s"]' % V4TOK),
+    "token_duplicate_key": v4_token_body(extra=',"request_token":"other.token.x"'),
+}
+V4_ACCESS_BAD = dict(
+    success_missing='{"account_id":"%s","access_token":"%s","status_code":1}' % (OBJECT_ID, V4TOK),
+    success_false=v4_access_body(success="false"),
+    status_code_41_with_200=v4_access_body(code="41"),
+    access_missing='{"account_id":"%s","success":true,"status_code":1}' % OBJECT_ID,
+    access_null=v4_access_body(token="null"),
+    access_number=v4_access_body(token="7"),
+    access_empty=v4_access_body(token='""'),
+    access_spaces=v4_access_body(token='"a b"'),
+    access_1025_chars=v4_access_body(token='"%s"' % ("a" * 1025)),
+    access_quote=v4_access_body(token='"a\\"b"'),
+    access_newline=v4_access_body(token='"%s\n"' % V4TOK),
+    access_duplicate_key=v4_access_body(extra=',"access_token":"other.token.x"'),
+    account_integer=v4_access_body(account="1001"),
+    account_missing='{"access_token":"%s","success":true,"status_code":1}' % V4TOK,
+    account_null=v4_access_body(account="null"),
+    account_empty=v4_access_body(account='""'),
+    account_65_chars=v4_access_body(account='"%s"' % ("a" * 65)),
+    account_dot=v4_access_body(account='"a.b"'),
+    account_slash=v4_access_body(account='"../x"'),
+    account_newline=v4_access_body(account='"abc\nFAKE"'),
+    account_duplicate_key=v4_access_body(extra=',"account_id":"%s"' % ("b" * 24)),
+)
+SPECIFIC_BAD.update({"v4_token": V4_TOKEN_BAD, "v4_access": V4_ACCESS_BAD,
+                     "v4_convert": SPECIFIC_BAD["session"], "v4_account": SPECIFIC_BAD["account"]})
 
 MALFORMED = ([(step, name, fn(VALID[step])) for step in ALL_STEPS for name, fn in GENERIC_BAD.items()] +
              [(step, name, body) for step in ALL_STEPS for name, body in SPECIFIC_BAD[step].items()])
@@ -482,8 +584,10 @@ def with_bad_bytes(step, where, bad):
         return VALID[step][:-1].encode() + b',"name2":"x' + bad + b'"}'
     if step == "token":
         return token_body().encode().replace(TOK.encode(), TOK[:38].encode() + bad)
-    if step == "session":
+    if step in ("session", "v4_convert"):
         return session_body().encode().replace(SID.encode(), SID[:38].encode() + bad)
+    if step in ("v4_token", "v4_access"):
+        return VALID[step].encode().replace(V4TOK.encode(), V4TOK[:40].encode() + bad)
     return account_body().encode().replace(b'"alice"', b'"ali' + bad + b'ce"')
 
 
@@ -516,10 +620,11 @@ def test_username_that_is_not_utf8_is_refused(env, kind):
     assert any("not valid UTF-8" in t for _, t in module_lines(r)), r.dump()
 
 
-def test_valid_templates_are_accepted(env):
+@pytest.mark.parametrize("step", ["account", "v4_account"])
+def test_valid_templates_are_accepted(env, step):
     """The bodies above fail because of their one defect, not because the templates are
     wrong: the valid account template, served by the stand-in, signs alice in."""
-    queue_body(env, "account", VALID["account"])
+    queue_body(env, step, VALID[step])
     r = env.run("authenticate", approve_as="alice")
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     assert r.env["TMDB_ACCOUNT_USERNAME"] == "alice"
@@ -675,17 +780,19 @@ def test_server_text_of_retried_errors_is_not_logged(env, step):
     assert not [t for _, t in module_lines(r) if MARKER in t], r.dump()
 
 
-def test_hostile_account_name_is_sanitised_in_the_binding_log(env):
+@pytest.mark.parametrize("step", ["account", "v4_account"])
+def test_hostile_account_name_is_sanitised_in_the_binding_log(env, step):
     """A username that passes the shape check (C1 controls are not C0) but does not match:
     PAM_AUTH_ERR, the log line shows it without its control characters."""
-    queue_body(env, "account", account_body(username='"evil\\u009b2J\\u0085%s"' % MARKER))
+    queue_body(env, step, account_body(username='"evil\\u009b2J\\u0085%s"' % MARKER))
     r = env.run("authenticate", approve_as="alice")
     assert_host_survived(r)
     assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
-    check_texts(env, r, "account")
+    check_texts(env, r, step)
     (line,) = [t for _, t in module_lines(r) if "may not sign in" in t]
     assert "evil2J" + MARKER in line, line
     assert count(env.standin, "DELETE", DELETE) == 1
+    assert count(env.standin, "DELETE", V4_ACCESS) == (1 if step in V4_STEPS else 0)
 
 
 # -- the Authentication-Callback header ---------------------------------------------------------
