@@ -20,6 +20,7 @@ EXTRA_DIST += \
 	tests/e2e/test_setuid_host.py \
 	tests/e2e/test_standin.py \
 	tests/e2e/test_trust_model.py \
+	tests/e2e/test_v4.py \
 	tests/e2e/test_sshd.py \
 	tests/e2e/sshd.py \
 	tests/e2e/test_noninteractive.py \

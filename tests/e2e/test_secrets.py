@@ -6,6 +6,10 @@ is the point of that message) or a session id; the stand-in's request log shows 
 only where the protocol needs it; the cache file is 0600 and nothing is written outside
 cache_dir (a snapshot of the test's directory, the host's working directory, HOME and TMPDIR
 before and after).
+
+The flows run in both flows (``flow`` parameter): in flow=v4 the user's access token is one
+more secret, allowed on the wire only in the bodies of session/convert/4 and of its DELETE, and
+the v4 request token only in the body of /4/auth/access_token (and in the approval URL).
 """
 
 import os
@@ -21,6 +25,28 @@ TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
 ACCOUNT = "/3/account"
 DELETE = "/3/authentication/session"
+V4_TOKEN = "/4/auth/request_token"
+V4_ACCESS = "/4/auth/access_token"
+V4_CONVERT = "/3/authentication/session/convert/4"
+FLOWS = ["v3", "v4"]
+
+
+def set_flow(pam, flow):
+    """flow=v4: the application's read access token, no API key, the approval page on the
+    stand-in."""
+    if flow == "v4":
+        pam.conf.update(api_key=None, access_token=ACCESS_TOKEN, flow="v4",
+                        approve_url_v4=pam.standin.url + "/auth/access?request_token=")
+
+
+def poll_path(flow):
+    """The request the approval loop repeats."""
+    return V4_ACCESS if flow == "v4" else SESSION_NEW
+
+
+def deletions(pam, flow):
+    """DELETE requests of a revoked credential: the session's, and the access token's in v4."""
+    return count(pam.standin, "DELETE", DELETE) + (count(pam.standin, "DELETE", V4_ACCESS) if flow == "v4" else 0)
 
 
 @pytest.fixture
@@ -70,10 +96,12 @@ def secrets(pam):
     out += [("extra", s) for s in pam.extra_secrets]
     out += [("request token", t["request_token"]) for t in pam.standin.tokens()]
     out += [("session id", s["session_id"]) for s in pam.standin.sessions()]
+    out += [("user access token", a["access_token"]) for a in pam.standin.access_tokens()]
     return out
 
 
-URL_MESSAGE = re.compile(r"[^\n]*\n(https://localhost:\d+/authenticate/([0-9a-f]{40}))")
+URL_MESSAGE = re.compile(r"[^\n]*\n(https://localhost:\d+/(?:authenticate/|auth/access\?request_token=)"
+                         r"([0-9a-f]{40}|eyJ[A-Za-z0-9_.-]+))")
 
 
 def check_no_secrets(pam, r):
@@ -96,6 +124,7 @@ def check_requests(pam):
     """Where each secret went on the wire."""
     sids = [s["session_id"] for s in pam.standin.sessions()]
     toks = [t["request_token"] for t in pam.standin.tokens()]
+    users = [a["access_token"] for a in pam.standin.access_tokens()]
     for q in pam.standin.requests():
         where = q["method"] + " " + q["path"]
         headers = " ".join("%s: %s" % kv for kv in q["headers"].items())
@@ -108,8 +137,13 @@ def check_requests(pam):
                 assert sid not in q["query"] + (q["body"] or "") + headers, (where, q)
         for tok in toks:
             assert tok not in q["query"] + headers, ("request token in a query or header", q)
-            if where != "POST " + SESSION_NEW:
+            if where not in ("POST " + SESSION_NEW, "POST " + V4_ACCESS):
                 assert tok not in (q["body"] or ""), q
+        for user in users:
+            # the Bearer header is always the application's token, never the user's
+            assert user not in q["query"] + headers, ("user access token in a query or header", q)
+            if where not in ("POST " + V4_CONVERT, "DELETE " + V4_ACCESS):
+                assert user not in (q["body"] or ""), q
         if "authorization" in q["headers"]:
             assert "api_key=" not in q["query"], "one credential per request"
         assert API_KEY not in headers and API_KEY not in (q["body"] or "")
@@ -120,54 +154,72 @@ def check_requests(pam):
             assert re.search(r"(^|&)session_id=[0-9a-f]{40}(&|$)", q["query"]), q
         if q["method"] == "DELETE" and q["path"] == DELETE:
             assert re.fullmatch(r'\{"session_id":"[0-9a-f]{40}"\}', q["body"]), q
+        if (q["method"], q["path"]) in (("POST", V4_CONVERT), ("DELETE", V4_ACCESS)):
+            assert re.fullmatch(r'\{"access_token":"eyJ[A-Za-z0-9_.-]+"\}', q["body"]), q
+        if q["method"] == "POST" and q["path"] == V4_ACCESS:
+            assert re.fullmatch(r'\{"request_token":"eyJ[A-Za-z0-9_.-]+"\}', q["body"]), q
 
 
 # -- the flows ----------------------------------------------------------------------------------
 
-def test_prompt_flow_to_logout(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_prompt_flow_to_logout(sec, flow):
+    set_flow(sec, flow)
     sec.conf["logout_on_close"] = "yes"
     r = sec.go("authenticate acct_mgmt setcred open_session close_session setcred:delete",
                approve_as="alice")
     assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 6, r.dump()
     assert any(l["prio"] == 7 for l in r.logs), "debug lines were written"
-    assert count(sec.standin, "DELETE", DELETE) == 1
+    assert deletions(sec, flow) == (2 if flow == "v4" else 1)
     check_requests(sec)
 
 
-def test_poll_flow(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_poll_flow(sec, flow):
+    set_flow(sec, flow)
     sec.conf.update(approval="poll", poll_interval="1")
     r = sec.go("authenticate", approve_as="alice", extra=["--approve-delay-ms", "300"])
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     check_requests(sec)
 
 
-def test_not_approved_rounds_then_success(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_not_approved_rounds_then_success(sec, flow):
+    set_flow(sec, flow)
     r = sec.go("authenticate", approve_as="alice", approve_after=2)
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
-    assert count(sec.standin, "POST", SESSION_NEW) == 3
+    assert count(sec.standin, "POST", poll_path(flow)) == 3
     check_requests(sec)
 
 
-def test_never_approved(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_never_approved(sec, flow):
+    set_flow(sec, flow)
     sec.conf["max_prompts"] = "2"
     r = sec.go("authenticate")
     assert r.op_list == [("authenticate", "PAM_MAXTRIES")], r.dump()
 
 
-def test_poll_timeout(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_poll_timeout(sec, flow):
+    set_flow(sec, flow)
     sec.conf.update(approval="poll", poll_interval="1", approval_timeout="1")
     r = sec.go("authenticate")
     assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
 
 
-def test_wrong_account(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_wrong_account(sec, flow):
+    set_flow(sec, flow)
     r = sec.go("authenticate", approve_as=TEST_ACCOUNT)
     assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
-    assert count(sec.standin, "DELETE", DELETE) == 1
+    assert deletions(sec, flow) == (2 if flow == "v4" else 1)
     check_requests(sec)
 
 
-def test_reuse_from_cache_and_later_entry_points(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_reuse_from_cache_and_later_entry_points(sec, flow):
+    set_flow(sec, flow)
     sec.conf["reuse_session"] = "yes"
     first = sec.go("authenticate", approve_as="alice")
     assert first.op_list == [("authenticate", "PAM_SUCCESS")], first.dump()
@@ -181,7 +233,9 @@ def test_reuse_from_cache_and_later_entry_points(sec):
     check_requests(sec)
 
 
-def test_revoked_session_in_acct_mgmt_and_reauthentication(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_revoked_session_in_acct_mgmt_and_reauthentication(sec, flow):
+    set_flow(sec, flow)
     sec.conf["reuse_session"] = "yes"
     first = sec.go("authenticate", approve_as="alice")
     sec.standin.revoke(first.env["TMDB_SESSION_ID"])
@@ -193,8 +247,10 @@ def test_revoked_session_in_acct_mgmt_and_reauthentication(sec):
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
 
 
-def test_sshd_split_processes(sec):
+@pytest.mark.parametrize("flow", FLOWS)
+def test_sshd_split_processes(sec, flow):
     """Session handed over in the environment, as OpenSSH's later processes see it."""
+    set_flow(sec, flow)
     sec.conf["logout_on_close"] = "yes"
     first = sec.go("authenticate acct_mgmt", approve_as="alice")
     env_args = []
@@ -202,6 +258,7 @@ def test_sshd_split_processes(sec):
         env_args += ["--set-env", "%s=%s" % (k, v)]
     r = sec.go("setcred open_session close_session", write=False, extra=env_args)
     assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 3, r.dump()
+    assert deletions(sec, flow) == (2 if flow == "v4" else 1)
     check_requests(sec)
 
 
@@ -299,7 +356,42 @@ def test_network_faults(sec, path, opts):
     check_requests(sec)
 
 
-def test_cache_file_stays_private_under_a_permissive_umask(sec):
+@pytest.mark.parametrize("path,opts", [
+    (V4_TOKEN, dict(status=503, tmdb_status=9)),
+    (V4_TOKEN, dict(status=200, body='{"success":true,"status_code":1,"request_token":"not a token"}')),
+    (V4_ACCESS, dict(method="POST", status=503, tmdb_status=9)),
+    (V4_ACCESS, dict(method="POST", close_mid_body=1)),
+    (V4_ACCESS, dict(method="POST", status=200, body='{"success":true,"access_token":"a b","account_id":"x"}')),
+    (V4_CONVERT, dict(status=401, tmdb_status=35)),
+    (V4_CONVERT, dict(status=503, tmdb_status=9)),
+    (V4_CONVERT, dict(delay_ms=3000)),
+    (ACCOUNT, dict(status=401, tmdb_status=3)),
+    (ACCOUNT, dict(close_mid_body=1)),
+    (V4_ACCESS, dict(method="DELETE", status=500)),
+    (V4_ACCESS, dict(method="DELETE", status=401, tmdb_status=35)),
+    (DELETE, dict(status=500)),
+])
+def test_v4_network_faults(sec, path, opts):
+    set_flow(sec, "v4")
+    sec.conf.update(timeout="2", connect_timeout="1", retries="1", logout_on_close="yes")
+    sec.standin.fault(path, **opts)
+    r = sec.go("authenticate open_session close_session", approve_as="alice")
+    assert r.op_list, r.dump()
+    check_requests(sec)
+
+
+def test_v4_needs_the_read_access_token(sec):
+    """flow=v4 with only an API key: a configuration error naming the key, nothing sent."""
+    sec.conf["flow"] = "v4"
+    r = sec.go("authenticate")
+    assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
+    assert any("access_token: missing" in m for m in r.log_messages), r.dump()
+    assert sec.standin.stats()["total_requests"] == 0
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_cache_file_stays_private_under_a_permissive_umask(sec, flow):
+    set_flow(sec, flow)
     sec.conf["reuse_session"] = "yes"
     r = sec.go("authenticate", approve_as="alice",
                wrapper=["/bin/sh", "-c", 'umask 000; exec "$@"', "sh"])
