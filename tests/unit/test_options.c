@@ -32,6 +32,8 @@ static void test_defaults(void)
 	CHECK(!o.allow_http && !o.debug, "allow_http=no, debug=no");
 	CHECK(strncmp(o.user_agent, "pam_tmdb/", 9) == 0, "user_agent default is pam_tmdb/VERSION");
 	CHECK(o.api_key == NULL && o.access_token == NULL, "no credentials by default");
+	CHECK(o.flow == FLOW_V3, "flow=v3");
+	CHECK(strcmp(o.approve_url_v4, "https://www.themoviedb.org/auth/access?request_token=") == 0, "approve_url_v4 default");
 	options_free(&o);
 }
 
@@ -209,6 +211,22 @@ static void test_validate(void)
 	options_set(&o, "api_key", "k", err, sizeof(err));
 	options_set(&o, "api_key_file", "/etc/k", err, sizeof(err));
 	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "api_key_file"), "key and key file: %s", err);
+	options_free(&o);
+
+	options_defaults(&o);
+	CHECK(options_set(&o, "flow", "v5", err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "flow"), "flow=v5: %s", err);
+	CHECK(options_set(&o, "flow", "V4", err, sizeof(err)) == PAM_SERVICE_ERR, "flow keywords are lower case");
+	CHECK(options_set(&o, "flow", "v4", err, sizeof(err)) == PAM_SUCCESS && o.flow == FLOW_V4, "flow=v4");
+	options_set(&o, "api_key", "k", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strncmp(err, "access_token:", 13) == 0,
+	      "flow=v4 with only an API key names access_token: %s", err);
+	options_set(&o, "access_token", "tok", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SUCCESS, "flow=v4 with the read access token");
+	options_set(&o, "approve_url_v4", "http://localhost/auth/access?request_token=", err, sizeof(err));
+	CHECK(options_validate(&o, err, sizeof(err)) == PAM_SERVICE_ERR && strstr(err, "approve_url_v4"),
+	      "approve_url_v4 over http: %s", err);
+	CHECK(options_set(&o, "approve_url_v4", "https://x.example/a#b", err, sizeof(err)) == PAM_SERVICE_ERR,
+	      "approve_url_v4 with a fragment");
 	options_free(&o);
 }
 

@@ -11,10 +11,13 @@
 #include "json_fields.h"
 #include "text.h"
 #include "tmdb_api.h"
+#include "tmdb_v4.h"
 #include "wipe.h"
 
 #define S(lit) lit, strlen(lit)
 #define TOKEN40 "0123456789abcdef0123456789abcdef01234567"
+#define JWT "eyJhbGciOiJIUzI1NiJ9.eyJ2ZXJzaW9uIjoxfQ.c2ln-_"
+#define OID "5e4c3b2a1f0e9d8c7b6a5f4e"
 
 static int parse_token(const char *body, struct tmdb_token *t, const char **why)
 {
@@ -174,6 +177,91 @@ static void test_cache_format(void)
 	session_clear(&back);
 }
 
+static void test_cache_format_v4(void)
+{
+	char sid[] = TOKEN40, user[] = "alice", tok[] = JWT, oid[] = OID;
+	struct tmdb_session s = { .session_id = sid, .account_id = 1001, .username = user, .access_token = tok,
+				  .account_object_id = oid };
+	struct tmdb_session back;
+	char *text = cache_format(&s);
+	CHECK(text != NULL && strncmp(text, "pam_tmdb-cache 2\n", 17) == 0, "a v4 entry has format 2");
+	CHECK(text != NULL && cache_parse(text, strlen(text), &back) == 0, "v4 round trip");
+	CHECK(strcmp(back.access_token, JWT) == 0 && strcmp(back.account_object_id, OID) == 0 &&
+		      strcmp(back.session_id, TOKEN40) == 0 && back.account_id == 1001,
+	      "v4 values survive");
+	session_clear(&back);
+	wipe_free_str(text);
+	CHECK(cache_parse(S("pam_tmdb-cache 1\nsession_id x\naccount_id 1\naccount_username a\n"), &back) == 0 &&
+		      back.access_token == NULL && back.account_object_id == NULL,
+	      "a v3 entry is still read, without a v4 part");
+	session_clear(&back);
+	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\n"), &back) != 0,
+	      "format 2 without its v4 lines refused");
+	CHECK(cache_parse(S("pam_tmdb-cache 1\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
+			    "account_object_id x\n"), &back) != 0,
+	      "v4 lines under format 1 refused");
+	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a b\n"
+			    "account_object_id x\n"), &back) != 0,
+	      "an access token with a space refused");
+	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
+			    "account_object_id x.y\n"), &back) != 0,
+	      "an object id with a dot refused");
+	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccount_object_id x\n"
+			    "access_token a.b\n"), &back) != 0,
+	      "v4 lines in the wrong order refused");
+	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
+			    "account_object_id x\n"), &back) == 0,
+	      "minimal v4 file parses");
+	session_clear(&back);
+}
+
+static void test_v4_answers(void)
+{
+	char *tok = NULL, *acc = NULL, *oid = NULL;
+	const char *why = NULL;
+
+	CHECK(tmdb_v4_parse_request_token(S("{\"status_message\":\"Success.\",\"request_token\":\"" JWT
+					    "\",\"success\":true,\"status_code\":1}"), &tok, &why) == 0 &&
+		      strcmp(tok, JWT) == 0,
+	      "request token");
+	wipe_free_str(tok);
+	CHECK(tmdb_v4_parse_request_token(S("{\"request_token\":\"" JWT "\",\"success\":true}"), &tok, &why) == 0,
+	      "status_code may be absent");
+	wipe_free_str(tok);
+	CHECK(tmdb_v4_parse_request_token(S("{\"request_token\":\"" JWT "\",\"success\":true,\"status_code\":41}"),
+					  &tok, &why) != 0 && tok == NULL && strstr(why, "status_code"),
+	      "a 200 that says status 41 refused: %s", why);
+	CHECK(tmdb_v4_parse_request_token(S("{\"request_token\":\"a/b\",\"success\":true}"), &tok, &why) != 0 &&
+		      tok == NULL,
+	      "a token with a slash refused");
+	CHECK(tmdb_v4_parse_request_token(S("{\"request_token\":\"" JWT "\",\"success\":false}"), &tok, &why) != 0,
+	      "success false refused");
+	CHECK(tmdb_v4_parse_access_token(S("{\"account_id\":\"" OID "\",\"access_token\":\"" JWT
+					   "\",\"success\":true,\"status_message\":\"Success.\",\"status_code\":1}"),
+					 &acc, &oid, &why) == 0 &&
+		      strcmp(acc, JWT) == 0 && strcmp(oid, OID) == 0,
+	      "access token and v4 account id");
+	wipe_free_str(acc);
+	free(oid);
+	CHECK(tmdb_v4_parse_access_token(S("{\"account_id\":1001,\"access_token\":\"" JWT "\",\"success\":true}"),
+					 &acc, &oid, &why) != 0 && acc == NULL && oid == NULL,
+	      "an integer account_id (v3's) refused");
+	CHECK(tmdb_v4_parse_access_token(S("{\"account_id\":\"" OID "\",\"success\":true}"), &acc, &oid, &why) != 0 &&
+		      acc == NULL && oid == NULL,
+	      "no access token refused");
+	CHECK(tmdb_v4_is_token(JWT) && !tmdb_v4_is_token("") && !tmdb_v4_is_token("a b") && !tmdb_v4_is_token("a\"b"),
+	      "token shape");
+	{
+		char big[TMDB_V4_TOKEN_MAX + 2];
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		CHECK(!tmdb_v4_is_token(big), "a token longer than %d refused", TMDB_V4_TOKEN_MAX);
+		big[TMDB_V4_TOKEN_MAX] = '\0';
+		CHECK(tmdb_v4_is_token(big), "a token of %d accepted", TMDB_V4_TOKEN_MAX);
+	}
+	CHECK(tmdb_v4_is_object_id(OID) && !tmdb_v4_is_object_id("a.b") && !tmdb_v4_is_object_id(""), "object id shape");
+}
+
 static void test_user_map(void)
 {
 	const char *map = "# local tmdb\nalice  TMDbAlice\n\nbob\tbobby # comment\n";
@@ -206,6 +294,8 @@ int main(void)
 	test_text();
 	test_cache_names();
 	test_cache_format();
+	test_cache_format_v4();
+	test_v4_answers();
 	test_user_map();
 	CHECK_DONE();
 }
