@@ -76,6 +76,14 @@ def free_port():
     return port
 
 
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the test process dies (even killed outright),
+    so a listener never outlives its test run."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _mnt_ns(pid):
     try:
         return os.readlink("/proc/%d/ns/mnt" % pid)
@@ -132,7 +140,8 @@ class Sshd:
         cmd = ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", _SETUP, "sshd-ns",
                self.passwd, self.group, self.pam_dir, SSHD, "-D", "-e", "-f", self.config]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         self.ns = None
         try:
             self._wait_ready()

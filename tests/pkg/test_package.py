@@ -44,8 +44,9 @@ why = usable()
 pytestmark = pytest.mark.skipif(why is not None, reason="no isolated root: %s" % why)
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def machine_before():
+    """Taken before anything else of this module runs, the package build included."""
     return machine_snapshot(MACHINE_PATHS)
 
 
