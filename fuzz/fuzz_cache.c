@@ -2,13 +2,15 @@
  * disk may have damaged it) through cache_parse.
  *
  * Checked: a parsed entry has a session id of [A-Za-z0-9_-]{1,128}, account id > 0 and a
- * username of at least one byte without control characters; a refused input leaves the
- * struct empty; round trip: cache_format of a parsed entry parses again to the same values,
+ * username of at least one byte without control characters; a v4 entry (format 2) has both an
+ * access token of [A-Za-z0-9_.-]{1,1024} and an object id of [A-Za-z0-9_-]{1,64}, a v3 entry
+ * neither; a refused input leaves the struct empty; round trip: cache_format of a parsed entry parses again to the same values,
  * and formatting that gives the same bytes again (cache_format is a fixed point). */
 #include "config.h"
 
 #include "cache.h"
 #include "session.h"
+#include "tmdb_v4.h"
 #include "wipe.h"
 #include "fuzz_util.h"
 
@@ -17,6 +19,21 @@ static void check_entry(const struct tmdb_session *s)
 	FUZZ_CHECK(s->session_id != NULL && fuzz_is_session_id(s->session_id), "session_id");
 	FUZZ_CHECK(s->account_id > 0, "account_id %lld", s->account_id);
 	FUZZ_CHECK(s->username != NULL && s->username[0] != '\0' && fuzz_no_ctl(s->username), "username");
+	FUZZ_CHECK((s->access_token == NULL) == (s->account_object_id == NULL), "half a v4 credential");
+	if (s->access_token != NULL) {
+		size_t n = strlen(s->access_token), m = strlen(s->account_object_id);
+		FUZZ_CHECK(n >= 1 && n <= TMDB_V4_TOKEN_MAX &&
+				   strspn(s->access_token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n,
+			   "access_token");
+		FUZZ_CHECK(m >= 1 && m <= TMDB_V4_OBJECT_ID_MAX &&
+				   strspn(s->account_object_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == m,
+			   "account_object_id");
+	}
+}
+
+static bool same_or_both_null(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&s, 0x55, sizeof(s));
 	if (cache_parse(buf, size, &s) != 0) {
-		FUZZ_CHECK(s.session_id == NULL && s.username == NULL && s.account_id == 0, "refused entry not cleared");
+		FUZZ_CHECK(s.session_id == NULL && s.username == NULL && s.account_id == 0 && s.access_token == NULL &&
+				   s.account_object_id == NULL,
+			   "refused entry not cleared");
 		free(buf);
 		return 0;
 	}
@@ -46,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strcmp(s.session_id, s2.session_id) == 0, "session_id changed");
 		FUZZ_CHECK(s.account_id == s2.account_id, "account_id %lld -> %lld", s.account_id, s2.account_id);
 		FUZZ_CHECK(strcmp(s.username, s2.username) == 0, "username changed: \"%s\" -> \"%s\"", s.username, s2.username);
+		FUZZ_CHECK(same_or_both_null(s.access_token, s2.access_token) &&
+				   same_or_both_null(s.account_object_id, s2.account_object_id),
+			   "v4 part changed");
 		text2 = cache_format(&s2);
 		FUZZ_CHECK(text2 != NULL && strcmp(text, text2) == 0, "cache_format not a fixed point");
 		FUZZ_CHECK(cache_parse(text2, strlen(text2), &s3) == 0, "second round trip");

@@ -7,8 +7,9 @@
  * file, so the corpus can be plain pam_tmdb.conf files.
  *
  * Checked: every value that got in respects its key's rules (ranges, lengths, absolute
- * paths, printable text, api_url without a trailing '/'); a validated set has a credential,
- * https URLs unless allow_http, connect_timeout <= timeout; error messages are terminated
+ * paths, printable text, api_url without a trailing '/', flow v3 or v4); a validated set has a
+ * credential (the read access token for flow=v4), https URLs unless allow_http,
+ * connect_timeout <= timeout; error messages are terminated
  * and never repeat a secret's value; options_free leaves no leak (LeakSanitizer). */
 #include "config.h"
 
@@ -48,8 +49,10 @@ static void check_struct(const struct tmdb_options *o)
 	check_token_text("api_key_file", o->api_key_file, PATH_MAX, true);
 	check_url("api_url", o->api_url);
 	check_url("approve_url", o->approve_url);
+	check_url("approve_url_v4", o->approve_url_v4);
 	check_url("redirect_to", o->redirect_to);
-	FUZZ_CHECK(o->api_url != NULL && o->approve_url != NULL, "URL lost");
+	FUZZ_CHECK(o->api_url != NULL && o->approve_url != NULL && o->approve_url_v4 != NULL, "URL lost");
+	FUZZ_CHECK(o->flow == FLOW_V3 || o->flow == FLOW_V4, "flow %d", o->flow);
 	FUZZ_CHECK(o->api_url[strlen(o->api_url) - 1] != '/', "api_url ends with '/': %s", o->api_url);
 	check_token_text("user_map", o->user_map, PATH_MAX, true);
 	check_token_text("cache_dir", o->cache_dir, PATH_MAX, true);
@@ -88,9 +91,12 @@ static void check_validated(const struct tmdb_options *o)
 {
 	FUZZ_CHECK(o->api_key != NULL || o->access_token != NULL || o->api_key_file != NULL, "no credential");
 	FUZZ_CHECK(!(o->api_key != NULL && o->api_key_file != NULL), "api_key and api_key_file");
+	FUZZ_CHECK(o->flow != FLOW_V4 || o->access_token != NULL, "flow=v4 without the read access token");
 	if (!o->allow_http) {
 		FUZZ_CHECK(strncasecmp(o->api_url, "https://", 8) == 0, "api_url not https: %s", o->api_url);
 		FUZZ_CHECK(strncasecmp(o->approve_url, "https://", 8) == 0, "approve_url not https: %s", o->approve_url);
+		FUZZ_CHECK(strncasecmp(o->approve_url_v4, "https://", 8) == 0, "approve_url_v4 not https: %s",
+			   o->approve_url_v4);
 	}
 	FUZZ_CHECK(o->timeout >= 1 && o->connect_timeout >= 1, "timeouts resolved: %ld/%ld", o->timeout, o->connect_timeout);
 	FUZZ_CHECK(o->connect_timeout <= o->timeout, "connect_timeout > timeout");
