@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from tmdbpam import (ACCESS_TOKEN, ALICE_ID, API_KEY, REFUSAL_PREFIX, TEST_ACCOUNT, assert_logged, count,
-                     file_mode, requests_to)
+from tmdbpam import (ACCESS_TOKEN, ALICE_ID, API_KEY, REFUSAL_PREFIX, TEST_ACCOUNT, assert_host_survived,
+                     assert_logged, count, file_mode, requests_to)
 
 REQUEST_TOKEN = "/4/auth/request_token"
 ACCESS = "/4/auth/access_token"
@@ -33,6 +33,15 @@ def v4(pam):
     pam.conf["access_token"] = ACCESS_TOKEN
     pam.conf["flow"] = "v4"
     pam.conf["approve_url_v4"] = pam.standin.url + "/auth/access?request_token="
+    run = pam.run
+
+    def checked_run(*args, **kw):
+        # every run: the host neither crashed nor reported a sanitizer or valgrind error
+        r = run(*args, **kw)
+        assert_host_survived(r)
+        return r
+
+    pam.run = checked_run
     return pam
 
 
