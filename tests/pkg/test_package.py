@@ -185,7 +185,11 @@ def test_unconfigured_module_refuses_and_locks_nobody_out(root, standin):
     r = run_host(root, standin, USER, "authenticate")
     assert r.op_list != [("authenticate", "PAM_SUCCESS")], r.dump()
     assert not r.urls, r.dump()
-    for user in ("root", OTHER):
+    for user in ("root", OTHER, USER):
+        # the password is still asked (pam_unix refuses these locked or unknown passwords)
+        r = run_host(root, standin, user, "authenticate", answers=["not-the-password"])
+        assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
+        assert r.conv and r.conv[-1]["style"] == "PAM_PROMPT_ECHO_OFF", r.dump()
         r = run_host(root, standin, user, "acct_mgmt open_session close_session")
         assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 3, r.dump()
     assert total_requests(standin) == 0
@@ -280,4 +284,7 @@ def test_remove_while_enabled_takes_pam_tmdb_out_of_the_stack(package, root):
 
 
 def test_the_machine_was_never_touched(machine_before):
-    assert machine_snapshot(MACHINE_PATHS) == machine_before
+    """(Anything else that changes these files meanwhile, such as an apt-get run, shows here.)"""
+    now = machine_snapshot(MACHINE_PATHS)
+    changed = sorted(p for p in set(now) | set(machine_before) if now.get(p) != machine_before.get(p))
+    assert changed == [], "changed on the machine: %s" % changed
