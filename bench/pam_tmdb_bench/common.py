@@ -8,6 +8,11 @@ USER = "alice"            # a default stand-in account (id 1001, username "alice
 TOKEN_NEW = "/3/authentication/token/new"
 SESSION_NEW = "/3/authentication/session/new"
 ACCOUNT = "/3/account"
+# the v4 flow (issue 13): the application's read access token, and its four requests
+ACCESS_TOKEN = "standin-access-token"
+V4_REQUEST_TOKEN = "/4/auth/request_token"
+V4_ACCESS_TOKEN = "/4/auth/access_token"
+V4_CONVERT = "/3/authentication/session/convert/4"
 
 DEFAULT_TIMEOUT = 10      # the module's `timeout` default, seconds (pam_tmdb.conf(5))
 MINIMUM_UID = 1000        # the module's `minimum_uid` default

@@ -28,7 +28,7 @@ A Row declares
 
 from dataclasses import dataclass, field
 
-from .common import MIB, USER
+from .common import ACCESS_TOKEN, MIB, USER
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +73,7 @@ def pamtester(service):
 TRUE = Run("true")      # /bin/true
 CURL3 = Run("curl3")    # one curl: token/new, session/new, account over one connection
 CURL1 = Run("curl1")    # one curl: GET account
+CURL4 = Run("curl4")    # one curl: v4 request_token, access_token, convert/4, account
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ USER_MAP = "%s %s\n" % (USER, USER)     # local user alice is the stand-in's acc
 FRESH = {"requests": 3, "connections": 1}   # token/new, session/new, account; one connection
 ONE = {"requests": 1, "connections": 1}     # account (a remembered session)
 NONE = {"requests": 0, "connections": 0}
+# a v4 login: request_token, access_token (approved already), convert/4, account; one connection
+V4_FRESH = {"requests": 4, "connections": 1}
 
 PERMIT = Service("permit", module="pam_permit.so")
 # full approve flow: nothing remembered (reuse_session = no, the default; cache_dir = none
@@ -130,6 +133,8 @@ FULL = Service("tmdb-full", {"cache_dir": "none"})
 # default; one authentication beforehand remembers alice's session
 CACHED = Service("tmdb-cached", {"reuse_session": "yes", "cache_dir": "{cache_dir}"},
                  prime=FRESH)
+# the v4 flow (issue 13): the read access token (sent instead of the API key), nothing remembered
+V4 = Service("tmdb-v4", {"cache_dir": "none", "flow": "v4", "access_token": ACCESS_TOKEN})
 # hung server: the default timeout (quick mode: 2 s)
 HUNG = Service("tmdb-hung", {"cache_dir": "none"},
                quick_keys={"timeout": "2", "connect_timeout": "1"})
@@ -157,8 +162,11 @@ ROWS = [
         expect=FRESH, show_counts=True, key="http_floor_3"),
     Row("2b", "HTTP floor, 1 request: one curl, GET account", "time", CURL1, expect=ONE,
         show_counts=True, key="http_floor_1"),
+    Row("2c", "HTTP floor, v4: one curl, request_token + access_token + convert/4 + account, "
+        "1 conn", "time", CURL4, expect=V4_FRESH, show_counts=True, key="http_floor_v4"),
     Row("F", "floor, full flow = 1a + 2a", "sum", floor=("1a", "2a"), key="floor_full"),
     Row("F1", "floor, cached flow = 1a + 2b", "sum", floor=("1a", "2b"), key="floor_cached"),
+    Row("F4", "floor, v4 flow = 1a + 2c", "sum", floor=("1a", "2c"), key="floor_v4"),
     Row("3", "full approve flow: tmdb-host + pam_tmdb (poll, auto-approved, no cache)", "time",
         host(FULL), expect=FRESH, show_counts=True, floor=("F",), target=1.10, key="full"),
     Row("3b", "full approve flow under pamtester (floor 1b + 2a; pamtester, unlike tmdb-host, "
@@ -168,10 +176,15 @@ ROWS = [
         expect=ONE, show_counts=True, floor=("F1",), target=1.05, key="cached"),
     Row("4b", "cached session under pamtester (floor 1b + 2b)", "time", pamtester(CACHED),
         expect=ONE, show_counts=True, floor=("1b", "2b"), target=1.05, key="cached_pamtester"),
+    Row("3c", "full v4 flow: tmdb-host + pam_tmdb, flow=v4 (poll, auto-approved, no cache)",
+        "time", host(V4), expect=V4_FRESH, show_counts=True, floor=("F4",), target=1.10,
+        key="full_v4"),
     Row("7a", "requests / TCP+TLS connections per fresh authentication (every run)", "counts",
         of=("3",)),
     Row("7b", "requests / connections per cached authentication (every run)", "counts",
         of=("4",)),
+    Row("7c", "requests / TCP+TLS connections per fresh v4 authentication (every run)", "counts",
+        of=("3c",)),
     Row("8a", "peak RSS: tmdb-host + pam_permit", "rss", host(PERMIT), n=RSS_N,
         key="rss_permit", missing=("8", "peak RSS", "n/a (/usr/bin/time missing)")),
     Row("8b", "peak RSS: curl, 3 requests", "rss", CURL3, n=RSS_N, key="rss_curl"),

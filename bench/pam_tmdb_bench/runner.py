@@ -87,6 +87,8 @@ class Runner:
             return measure.Job(key, cmd=["/bin/true"])
         if run.how == "curl3":
             return measure.Job(key, prepare=self.floor.prepare_three)
+        if run.how == "curl4":
+            return measure.Job(key, prepare=self.floor.prepare_four)
         if run.how == "curl1":
             return measure.Job(key, cmd=self.floor.prepare_one())
         self.prime(run.service)
