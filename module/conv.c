@@ -23,6 +23,16 @@ static bool is_prompt(int style)
 	return style == PAM_PROMPT_ECHO_ON || style == PAM_PROMPT_ECHO_OFF;
 }
 
+bool conv_available(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+	const struct pam_conv *conv;
+	if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS)
+		return false;
+	conv = item;
+	return conv != NULL && conv->conv != NULL;
+}
+
 int conv_send(pam_handle_t *pamh, const struct conv_round *r, char **reply)
 {
 	const void *item = NULL;
@@ -33,12 +43,12 @@ int conv_send(pam_handle_t *pamh, const struct conv_round *r, char **reply)
 
 	if (reply != NULL)
 		*reply = NULL;
-	rc = pam_get_item(pamh, PAM_CONV, &item);
-	conv = item;
-	if (rc != PAM_SUCCESS || conv == NULL || conv->conv == NULL) {
+	if (!conv_available(pamh)) {
 		pam_syslog(pamh, LOG_ERR, "the host gave no conversation function");
 		return PAM_CONV_ERR;
 	}
+	pam_get_item(pamh, PAM_CONV, &item);
+	conv = item;
 	for (int i = 0; i < r->n; i++) {
 		msgp[i] = &r->msg[i];
 		if (is_prompt(r->msg[i].msg_style))

@@ -22,6 +22,10 @@ void conv_add(struct conv_round *r, int style, const char *text);
  * (no conversation function, or it failed); PAM_BUF_ERR. */
 int conv_send(pam_handle_t *pamh, const struct conv_round *r, char **reply);
 
+/* Did the host give a conversation function? (A caller that cannot show the approval URL to
+ * anyone is refused before any request is made.) */
+bool conv_available(pam_handle_t *pamh);
+
 /* One informational or error message, unless PAM_SILENT is in flags. */
 int conv_say(pam_handle_t *pamh, int flags, int style, const char *text);
 

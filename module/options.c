@@ -132,7 +132,7 @@ int options_defaults(struct tmdb_options *o)
 	/* safe by default: a login proves presence (no reuse), is bound through an explicit map,
 	 * leaves no session alive, and leaves root and system accounts alone */
 	o->account_match = MATCH_MAP;
-	o->minimum_uid = 1000;
+	o->minimum_uid = TMDB_DEFAULT_MINIMUM_UID;
 	o->reuse_session = false;
 	o->logout_on_close = true;
 	o->export_env = true;

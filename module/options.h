@@ -10,6 +10,7 @@
 
 #define TMDB_DEFAULT_CONF SYSCONFDIR "/security/pam_tmdb.conf"
 #define TMDB_CONF_MAX_BYTES (64 * 1024)
+#define TMDB_DEFAULT_MINIMUM_UID 1000
 
 enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
 enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };

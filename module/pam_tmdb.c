@@ -16,6 +16,7 @@
 #include "approval.h"
 #include "binding.h"
 #include "cache.h"
+#include "conv.h"
 #include "flow_v4.h"
 #include "refusal.h"
 #include "scope.h"
@@ -151,7 +152,12 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
 	if (rc != PAM_SUCCESS) {
-		refusal_tell(pamh, flags, rc, "", NULL);
+		const void *user = NULL;
+		/* an unconfigured module (a profile enabled before the key was set) tells every user
+		 * in scope, but not root and the system accounts under the default minimum_uid */
+		if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS || user == NULL ||
+		    scope_check(pamh, user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE)
+			refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
 	}
 	rc = scope_check(pamh, t.user, t.opts.minimum_uid, t.opts.debug);
@@ -162,6 +168,11 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		rc = txn_api(&t, &api);
 	if (rc == PAM_SUCCESS)
 		rc = reuse_remembered(&t, api, &b, &s);
+	if (rc == PAM_IGNORE && !conv_available(pamh)) {
+		/* nobody to show the URL to: refuse now rather than spend a request token */
+		pam_syslog(pamh, LOG_ERR, "the host gave no conversation function: cannot ask for an approval");
+		rc = PAM_CONV_ERR;
+	}
 	if (rc == PAM_IGNORE) {
 		rc = new_session(&t, api, &b, &s, &refused_as);
 		if (rc == PAM_SUCCESS && t.opts.reuse_session)

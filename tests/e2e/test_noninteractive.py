@@ -241,6 +241,8 @@ def test_a_caller_without_a_working_conversation_fails_at_once(pam, mode, caller
     assert pam.standin.live_sessions_of("alice") == before
     if caller == "--no-conv":
         assert r.conv == []
+        # refused before anything is asked of TMDb: no request token is spent
+        assert pam.standin.stats()["total_requests"] == 0
 
 
 def cron_stack(pam):

@@ -133,6 +133,19 @@ def test_misconfiguration_points_to_the_log_without_details(pam):
     assert_logged(r, "max_prompts")
 
 
+def test_misconfiguration_is_not_shown_to_root_and_system_users(pam):
+    """A profile enabled before the key was set must not greet root's logins with pam_tmdb's
+    complaint: users below the default minimum_uid get no message (the log still has it)."""
+    pam.conf["api_key"] = None
+    for user in ("root", "daemon"):
+        r = pam.run("authenticate", user=user)
+        assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
+        assert r.conv == [], r.dump()
+        assert_logged(r, "api_key")
+    r = pam.run("authenticate", user="alice")
+    assert error_messages(r) == ["Not signed in: pam_tmdb is not configured correctly; see the system log."]
+
+
 def test_silent_refusal_says_nothing(pam):
     pam.conf.update(api_url="https://127.0.0.1:1", retries="0", timeout="2")
     r = pam.run("authenticate", silent=True)
