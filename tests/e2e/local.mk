@@ -5,6 +5,7 @@ endif
 dist_noinst_SCRIPTS += tests/e2e/run-pytest.sh
 EXTRA_DIST += \
 	tests/e2e/conftest.py \
+	tests/e2e/listeners.py \
 	tests/e2e/pamhost.py \
 	tests/e2e/standin.py \
 	tests/e2e/test_auth_flow.py \

@@ -15,14 +15,13 @@ callers that cannot put the approval URL in front of a person (cron, scripts, su
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
+from listeners import Listener
 from pamhost import (SetuidHostResult, pam_wrapper_library, pamtester_binary, run_pamtester,
                      security_module, setuid_host_binary, setuid_tempdir, setuid_unavailable)
 from tmdbpam import count
@@ -36,37 +35,6 @@ TURKISH = "tr_TR.ISO-8859-9"
 
 
 # -- su/sudo shape: the caller's environment decides nothing -----------------------------------
-
-class Decoy:
-    """A TCP listener on loopback that counts connections (a would-be proxy)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop = True
-        self._thread.join()
-        self.sock.close()
-
 
 @pytest.fixture(scope="module")
 def system_locale_dir(tmp_path_factory):
@@ -187,7 +155,7 @@ def test_setuid_login_is_decided_alike_whatever_the_callers_environment(suid, sy
     home = tempfile.mkdtemp(prefix="hostile-home-", dir="/tmp")
     os.chmod(home, 0o755)
     root_only = tempfile.mkdtemp(prefix="root-only-", dir="/tmp")
-    decoy = Decoy()
+    decoy = Listener()
     decoy_url = "http://127.0.0.1:%d" % decoy.port
     try:
         keylog = os.path.join(root_only, "keylog")
