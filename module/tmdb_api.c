@@ -267,11 +267,34 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	return rc;
 }
 
+int tmdb_token_refusal(struct tmdb_client *t, const char *what, const struct http_response *r,
+		       const long *not_yet, enum tmdb_approval *state)
+{
+	long expected[4] = { TMDB_ST_TOKEN_INVALID, 0, 0, 0 };
+	long status = 0;
+	bool waiting = false;
+	int rc;
+
+	for (size_t i = 0; not_yet[i] != 0 && i < 2; i++)
+		expected[i + 1] = not_yet[i];
+	rc = tmdb_answer_error(t, what, r, expected, &status);
+	if (rc != PAM_AUTHINFO_UNAVAIL)
+		return rc;
+	for (size_t i = 1; expected[i] != 0; i++)
+		waiting |= status == expected[i];
+	if (waiting)
+		*state = TMDB_NOT_APPROVED;
+	else if (status == TMDB_ST_TOKEN_INVALID)
+		*state = TMDB_TOKEN_EXPIRED;
+	else
+		return rc;
+	return PAM_SUCCESS;
+}
+
 int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id, enum tmdb_approval *state)
 {
 	const char *what = "session/new", *why = NULL;
 	struct http_response r;
-	long status = 0;
 	char body[TMDB_TOKEN_LEN + 32];
 	char *path = build_path(t, "/3/authentication/session/new", NULL);
 	int rc;
@@ -286,16 +309,9 @@ int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **se
 	wipe_free_str(path);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	if (!tmdb_is_2xx(r.status)) {
-		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 }, &status);
-		if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_SESSION_DENIED) {
-			rc = PAM_SUCCESS;
-			*state = TMDB_NOT_APPROVED;
-		} else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID) {
-			rc = PAM_SUCCESS;
-			*state = TMDB_TOKEN_EXPIRED;
-		}
-	} else if (tmdb_parse_session(r.body, r.len, session_id, &why) != 0) {
+	if (!tmdb_is_2xx(r.status))
+		rc = tmdb_token_refusal(t, what, &r, (const long[]){ TMDB_ST_SESSION_DENIED, 0 }, state);
+	else if (tmdb_parse_session(r.body, r.len, session_id, &why) != 0) {
 		rc = tmdb_malformed(t, what, why);
 	} else {
 		*state = TMDB_APPROVED;

@@ -82,6 +82,12 @@ bool tmdb_is_2xx(long status);
  * only with debug; any other answer is logged as an error, its message sanitised. */
 int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
 		      const long *expected, long *status_code);
+/* A non-2xx answer to the request that turns an approved request token into a credential
+ * (v3 session/new, v4 auth/access_token): a status of not_yet (a 0-terminated list, at most
+ * 2) gives PAM_SUCCESS with TMDB_NOT_APPROVED, 33 gives PAM_SUCCESS with TMDB_TOKEN_EXPIRED;
+ * anything else is tmdb_answer_error's code. */
+int tmdb_token_refusal(struct tmdb_client *t, const char *what, const struct http_response *r,
+		       const long *not_yet, enum tmdb_approval *state);
 /* Logs a 2xx answer that failed its parser; PAM_AUTHINFO_UNAVAIL. */
 int tmdb_malformed(struct tmdb_client *t, const char *what, const char *why);
 

@@ -180,7 +180,6 @@ int tmdb_v4_access_token(struct tmdb_client *t, const char *request_token, char 
 {
 	const char *what = "auth/access_token", *why = NULL;
 	struct http_response r;
-	long status = 0;
 	int rc;
 
 	*access_token = NULL;
@@ -192,16 +191,8 @@ int tmdb_v4_access_token(struct tmdb_client *t, const char *request_token, char 
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status)) {
-		rc = tmdb_answer_error(t, what, &r,
-				       (const long[]){ TMDB_ST_V4_NOT_APPROVED, TMDB_ST_SESSION_DENIED, TMDB_ST_TOKEN_INVALID, 0 },
-				       &status);
-		if (rc == PAM_AUTHINFO_UNAVAIL && (status == TMDB_ST_V4_NOT_APPROVED || status == TMDB_ST_SESSION_DENIED)) {
-			rc = PAM_SUCCESS;
-			*state = TMDB_NOT_APPROVED;
-		} else if (rc == PAM_AUTHINFO_UNAVAIL && status == TMDB_ST_TOKEN_INVALID) {
-			rc = PAM_SUCCESS;
-			*state = TMDB_TOKEN_EXPIRED;
-		}
+		rc = tmdb_token_refusal(t, what, &r, (const long[]){ TMDB_ST_V4_NOT_APPROVED, TMDB_ST_SESSION_DENIED, 0 },
+					state);
 	} else if (tmdb_v4_parse_access_token(r.body, r.len, access_token, account_object_id, &why) != 0) {
 		rc = tmdb_malformed(t, what, why);
 	} else {

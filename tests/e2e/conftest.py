@@ -11,6 +11,7 @@ The stand-in binary comes from $TMDB_STANDIN, else $TMDB_BUILDDIR/tests/standin/
 was not built (libmicrohttpd missing).
 """
 
+import os
 import ssl
 import sys
 import urllib.request
@@ -54,6 +55,23 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = [i for i in items if not _left_out_under_valgrind(i)]
+
+
+@pytest.fixture
+def suid_dir():
+    """A directory (0755, under /tmp) for a setuid-root copy of tmdb-setuid-host, which an
+    unprivileged user can reach. Skips where such a binary cannot run with euid 0 (not root,
+    nosuid, no_new_privs) and under a host wrapper (valgrind cannot run a setuid binary; the
+    setuid tests run in the other phases)."""
+    from pamhost import setuid_tempdir, setuid_unavailable
+    why = setuid_unavailable("/tmp")
+    if why:
+        pytest.skip("setuid host cannot run here: %s" % why)
+    if os.environ.get("TMDB_HOST_WRAPPER"):
+        pytest.skip("a setuid binary cannot run under a wrapper (valgrind)")
+    d = setuid_tempdir("/tmp")
+    yield d.name
+    d.cleanup()
 
 
 def _need_binary():

@@ -23,7 +23,7 @@ import pytest
 
 from listeners import Listener
 from pamhost import (SetuidHostResult, pam_wrapper_library, pamtester_binary, run_pamtester,
-                     security_module, setuid_host_binary, setuid_tempdir, setuid_unavailable)
+                     security_module, setuid_host_binary)
 from tmdbpam import count
 
 TOKEN_NEW = "/3/authentication/token/new"
@@ -55,22 +55,15 @@ def system_locale_dir(tmp_path_factory):
 
 
 @pytest.fixture
-def suid(pam):
-    why = setuid_unavailable("/tmp")
-    if why:
-        pytest.skip("setuid host cannot run here: %s" % why)
-    if os.environ.get("TMDB_HOST_WRAPPER"):
-        pytest.skip("a setuid binary cannot run under a wrapper (valgrind)")
+def suid(pam, suid_dir):
     if subprocess.run(["unshare", "-m", "true"]).returncode != 0 or not shutil.which("setpriv"):
         pytest.skip("needs unshare -m and setpriv")
-    d = setuid_tempdir("/tmp")
-    exe = os.path.join(d.name, "tmdb-setuid-host")
+    exe = os.path.join(suid_dir, "tmdb-setuid-host")
     shutil.copyfile(setuid_host_binary(), exe)
     os.chown(exe, 0, 0)
     os.chmod(exe, 0o4755)
     pam.suid_exe = exe
-    yield pam
-    d.cleanup()
+    return pam
 
 
 # Runs as root in a private mount namespace: binds $1 over /usr/lib/locale, sets umask $2, then

@@ -9,19 +9,9 @@ import os
 import pytest
 
 from pamhost import (SETUID_HOST_OPS, hostcheck_module, run_setuid_host, security_module,
-                     setuid_tempdir, setuid_unavailable, write_service)
+                     write_service)
 
 NOBODY = 65534
-
-
-@pytest.fixture
-def suid_dir():
-    why = setuid_unavailable("/tmp")
-    if why:
-        pytest.skip("setuid host cannot run here: %s" % why)
-    d = setuid_tempdir("/tmp")
-    yield d.name
-    d.cleanup()
 
 
 def service(d, name, lines):

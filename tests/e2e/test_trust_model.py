@@ -11,7 +11,7 @@ import tempfile
 import pytest
 
 from listeners import ConnectProxy, Listener
-from pamhost import run_setuid_host, security_module, setuid_tempdir, setuid_unavailable
+from pamhost import run_setuid_host, security_module
 from tmdbpam import (ACCESS_TOKEN, ALICE_ID, API_KEY, TEST_ACCOUNT, TEST_ACCOUNT_ID,
                      assert_logged, count, write_private)
 
@@ -120,16 +120,9 @@ def test_every_login_needs_a_fresh_approval_by_default(pam):
 # -- a setuid host run by another user --------------------------------------------------------
 
 @pytest.fixture
-def suid(pam):
-    why = setuid_unavailable("/tmp")
-    if why:
-        pytest.skip("setuid host cannot run here: %s" % why)
-    if os.environ.get("TMDB_HOST_WRAPPER"):
-        pytest.skip("a setuid binary cannot run under a wrapper (valgrind)")
-    d = setuid_tempdir("/tmp")
-    pam.suid_dir = d.name
-    yield pam
-    d.cleanup()
+def suid(pam, suid_dir):
+    pam.suid_dir = suid_dir
+    return pam
 
 
 def run_suid(pam, ops, env, user="alice", **kw):
