@@ -1,5 +1,7 @@
-/* browser.h: the approval pages a user's browser sees under
- * /authenticate/<token>[/allow?user=NAME | /deny]. No API key needed. */
+/* browser.h: the pages a user's browser sees, HTML, no API key: the approval
+ * page /authenticate/<token> (v4: /auth/access?request_token=<token>) with
+ * sign-in (/login), Approve and Deny, and the GET shortcuts
+ * /authenticate/<token>/allow?user=NAME and /deny. */
 #ifndef STANDIN_BROWSER_H
 #define STANDIN_BROWSER_H
 

@@ -11,6 +11,9 @@ tests_standin_tmdb_standin_SOURCES = \
 	tests/standin/tmdb_v4_api.c tests/standin/tmdb_v4_api.h \
 	tests/standin/tmdb_status.c tests/standin/tmdb_status.h \
 	tests/standin/browser.c tests/standin/browser.h \
+	tests/standin/signin.c tests/standin/signin.h \
+	tests/standin/html.c tests/standin/html.h \
+	tests/standin/urlform.c tests/standin/urlform.h \
 	tests/standin/control.c tests/standin/control.h \
 	tests/standin/faults.c tests/standin/faults.h \
 	tests/standin/state.c tests/standin/state.h \
