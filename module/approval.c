@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "conv.h"
 #include "qr.h"
+#include "return_to.h"
 #include "wipe.h"
 
 #define MSG_INTRO "To sign in, approve this login with your TMDb account in a browser:"
@@ -150,6 +151,52 @@ static void sleep_until(long when)
 	clock_sleep_ms(when - clock_now_ms());
 }
 
+/* With the host's return address (return_to.h): the host answers the prompt when the browser
+ * came back, when the user pressed Enter, or on its own timer. An answer only says when to
+ * ask TMDb, so a forged one approves nothing; the rounds end at the deadline, not after
+ * max_prompts, and tries are TMDB_RETURN_MIN_GAP_MS apart however fast the host answers. */
+static int run_return(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+		      const char *msg, const char *qr)
+{
+	long last_try = 0;
+	for (long round = 0;; round++) {
+		struct conv_round r = { 0 };
+		char *reply = NULL;
+		bool denied, not_yet;
+		long next;
+		int rc;
+		if (round == 0) {
+			conv_add(&r, PAM_TEXT_INFO, msg);
+			if (qr != NULL)
+				conv_add(&r, PAM_TEXT_INFO, qr);
+		}
+		/* no "Not approved yet" between rounds: a host on a timer would show it every time */
+		conv_add(&r, PAM_PROMPT_ECHO_ON, TMDB_RETURN_PROMPT);
+		rc = conv_send(t->pamh, &r, &reply);
+		denied = reply != NULL && strcmp(reply, TMDB_RETURN_DENIED) == 0;
+		wipe_free_str(reply);
+		if (rc != PAM_SUCCESS)
+			return rc;
+		if (denied) {
+			/* a denial needs no check: it can only end the login */
+			pam_syslog(t->pamh, LOG_NOTICE, "the browser came back denied");
+			return PAM_AUTH_ERR;
+		}
+		/* an answer sooner than the gap waits the rest; one that must wait past the deadline
+		 * can no longer be checked in time */
+		next = round > 0 ? last_try + TMDB_RETURN_MIN_GAP_MS : clock_now_ms();
+		if (next >= w->deadline_ms || clock_now_ms() >= w->deadline_ms) {
+			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			return PAM_AUTH_ERR;
+		}
+		sleep_until(next);
+		last_try = clock_now_ms();
+		rc = ask(t, api, w, &not_yet);
+		if (!not_yet)
+			return rc; /* approved, or an answer that asking again will not change */
+	}
+}
+
 static int run_poll(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
 		    const char *msg, const char *qr)
 {
@@ -191,7 +238,10 @@ int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_
 		return PAM_BUF_ERR;
 	if (t->opts.qrcode && qr == NULL)
 		pam_syslog(t->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
-	if (t->opts.approval == APPROVAL_PROMPT)
+	/* a host that gives a return address answers prompts, whatever approval says */
+	if (t->opts.return_to_in_use)
+		rc = run_return(t, api, w, msg, qr);
+	else if (t->opts.approval == APPROVAL_PROMPT)
 		rc = run_prompt(t, api, w, msg, qr);
 	else
 		rc = run_poll(t, api, w, msg, qr);

@@ -16,6 +16,7 @@ module_libtmdb_la_SOURCES = \
 	module/options.c module/options.h \
 	module/qr.c module/qr.h \
 	module/refusal.c module/refusal.h \
+	module/return_to.c module/return_to.h \
 	module/scope.c module/scope.h \
 	module/safe_file.c module/safe_file.h \
 	module/session.c module/session.h \

@@ -25,7 +25,9 @@ struct tmdb_options {
 	char *api_url;       /* no trailing slash */
 	char *approve_url;
 	char *approve_url_v4; /* flow=v4: the approval page, the request token appended */
-	char *redirect_to;
+	char *redirect_to;   /* also the host's accepted return address (return_to_in_use) */
+	bool allow_return_to; /* may a host give a return address (TMDB_RETURN_TO, return_to.h)? */
+	bool return_to_in_use; /* redirect_to is this login's return address: wait in its way */
 	enum auth_flow flow;
 	enum approval_mode approval;
 	long max_prompts;
@@ -53,7 +55,9 @@ struct tmdb_options {
 };
 
 /* Fills defaults, reads conf= (or the default file), applies arguments, validates, loads
- * api_key_file. Logs every problem with the key's name. PAM_SUCCESS, PAM_SERVICE_ERR or
+ * api_key_file, then takes the host's return address out of the PAM environment (always) and,
+ * with allow_return_to, puts it in place of redirect_to (return_to.h). Logs every problem
+ * with the key's name. PAM_SUCCESS, PAM_SERVICE_ERR (a refused return address too) or
  * PAM_BUF_ERR; on failure the struct is already freed. */
 int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o);
 

@@ -1,7 +1,8 @@
 ## tests/unit/: C unit tests linked against the module's convenience library.
 unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS)
 
-check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym
+check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
+	tests/unit/test_return_to
 tests_unit_test_options_SOURCES = tests/unit/test_options.c tests/unit/check.h
 tests_unit_test_options_CFLAGS = $(unit_cflags)
 tests_unit_test_options_LDADD = module/libtmdb.la
@@ -11,11 +12,15 @@ tests_unit_test_parsers_LDADD = module/libtmdb.la
 tests_unit_test_captures_SOURCES = tests/unit/test_captures.c tests/unit/check.h
 tests_unit_test_captures_CFLAGS = $(unit_cflags)
 tests_unit_test_captures_LDADD = module/libtmdb.la $(YAJL_LIBS)
+tests_unit_test_return_to_SOURCES = tests/unit/test_return_to.c tests/unit/check.h
+tests_unit_test_return_to_CFLAGS = $(unit_cflags)
+tests_unit_test_return_to_LDADD = module/libtmdb.la
 tests_unit_test_dlsym_SOURCES = tests/unit/test_dlsym.c tests/unit/check.h
 tests_unit_test_dlsym_CFLAGS = $(unit_cflags)
 tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
+	tests/unit/test_return_to \
 	tests/unit/test_layers.sh
 dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py
 
