@@ -1,0 +1,18 @@
+## login/: tmdb-login, the installed program that runs the TMDb login through PAM for the user
+## and hands the session to a script or a command (man/tmdb-login.1).
+bin_PROGRAMS = login/tmdb-login
+login_tmdb_login_SOURCES = \
+	login/login.h \
+	login/tmdb-login.c \
+	login/options.c \
+	login/exit_status.c \
+	login/text.c \
+	login/conv.c login/conv.h \
+	login/browser.c login/browser.h \
+	login/listener.c login/listener.h \
+	login/return_request.c login/return_request.h \
+	login/output.c login/output.h \
+	login/run_command.c login/run_command.h \
+	module/return_to.h
+login_tmdb_login_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(PAM_CFLAGS)
+login_tmdb_login_LDADD = $(PAM_LIBS) -lpam
