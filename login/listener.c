@@ -208,6 +208,13 @@ static void answer(int fd, enum return_verdict v)
 	if (send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
 		(void)send(fd, body, strlen(body), MSG_NOSIGNAL | MSG_DONTWAIT);
 	shutdown(fd, SHUT_WR);
+	/* read what is left of an oversized request, so that close() does not reset the
+	 * connection and throw the answer away before the client read it */
+	for (int i = 0; i < 16; i++) {
+		char sink[4096];
+		if (recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+			break;
+	}
 }
 
 static void accept_all(struct listener *l, long now)

@@ -25,6 +25,8 @@ EXTRA_DIST += \
 	tests/e2e/test_sshd.py \
 	tests/e2e/sshd.py \
 	tests/e2e/test_noninteractive.py \
+	tests/e2e/test_tmdb_login.py \
+	tests/e2e/fake_browser.py \
 	tests/e2e/tmdbpam.py \
 	tests/e2e/tsan.supp
 AM_TESTS_ENVIRONMENT += \

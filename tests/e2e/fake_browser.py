@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""A scripted browser for tmdb-login's tests, started by tmdb-login as $BROWSER with the
+approval URL as its one argument (tests/e2e/test_tmdb_login.py).
+
+Like a user: it approves (or denies) the request token on the stand-in's page (the GET
+shortcut .../allow?user=NAME or .../deny), then comes back to the URL's redirect_to with
+request_token=TOKEN&approved=true (or denied=true) added, as TMDb sends the browser back.
+
+Environment (all set by the test):
+    FAKE_BROWSER_LOG     a file: one JSON line per step (appended)
+    FAKE_BROWSER_CAFILE  the stand-in's test CA
+    FAKE_BROWSER_ACTION  allow (default) | deny | none (only records the URL)
+                         | forge: first a forged approved=true return while the token is
+                           not approved, then (once the module has asked TMDb and heard
+                           "not yet") the real approval and return
+    FAKE_BROWSER_USER    the TMDb account to approve as
+    FAKE_BROWSER_PROBES  1: before anything else, send the listener malformed requests
+                         (recorded as {"probe": name, "status": N}); a probe that ends
+                         the wait would make the login go on without approval
+    FAKE_BROWSER_STANDIN the stand-in's URL (forge: its control API tells when the module asked)
+"""
+
+import json
+import os
+import socket
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+SESSION_NEW = "POST /3/authentication/session/new"
+
+
+def log(**entry):
+    with open(os.environ["FAKE_BROWSER_LOG"], "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+
+
+def opener():
+    ctx = ssl.create_default_context(cafile=os.environ.get("FAKE_BROWSER_CAFILE") or None)
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                       urllib.request.HTTPSHandler(context=ctx))
+
+
+def get(url):
+    try:
+        with opener().open(url, timeout=30) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, e.read().decode("utf-8", "replace")
+
+
+def raw(host, port, data, read=True):
+    """Sends bytes to the listener; returns the status code of its answer (0: none)."""
+    with socket.create_connection((host, port), timeout=15) as s:
+        s.sendall(data)
+        if not read:
+            return 0
+        answer = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    parts = answer.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
+def session_new_count(standin):
+    req = urllib.request.Request(standin + "/_standin/stats")
+    with opener().open(req, timeout=30) as resp:
+        return json.loads(resp.read())["requests"].get(SESSION_NEW, 0)
+
+
+def main():
+    url = sys.argv[1]
+    log(url=url, argv=sys.argv[1:])
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qs(parts.query)
+    token = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    page = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    back = query.get("redirect_to", [None])[0]
+    action = os.environ.get("FAKE_BROWSER_ACTION", "allow")
+    if action == "none":
+        return
+    if back is not None:
+        b = urllib.parse.urlsplit(back)
+        host, port, path = b.hostname, b.port, b.path
+        if os.environ.get("FAKE_BROWSER_PROBES") == "1":
+            good = "request_token=%s&approved=true" % token
+            probes = [
+                ("wrong_path", b"GET /tmdb-login/0123456789abcdef0123456789abcdef?%s HTTP/1.1\r\n\r\n" % good.encode()),
+                ("missing_token", b"GET %s?approved=true HTTP/1.1\r\n\r\n" % path.encode()),
+                ("wrong_token", b"GET %s?request_token=%s&approved=true HTTP/1.1\r\n\r\n"
+                 % (path.encode(), b"f" * 40)),
+                ("post", b"POST %s?%s HTTP/1.1\r\nContent-Length: 0\r\n\r\n" % (path.encode(), good.encode())),
+                ("oversized", b"GET %s?%s HTTP/1.1\r\nX-Pad: %s\r\n\r\n"
+                 % (path.encode(), good.encode(), b"a" * 8192)),
+                ("not_http", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"),
+            ]
+            for name, data in probes:
+                try:
+                    status = raw(host, port, data)
+                except OSError as e:
+                    status = "error: %s" % e
+                log(probe=name, status=status)
+    if action == "forge":
+        before = session_new_count(os.environ["FAKE_BROWSER_STANDIN"])
+        status, _ = get(back + "?request_token=%s&approved=true" % token)
+        log(step="forged_return", status=status)
+        # the module asks TMDb once after the forged return and hears "not approved yet"
+        deadline = time.monotonic() + 60
+        while session_new_count(os.environ["FAKE_BROWSER_STANDIN"]) == before:
+            if time.monotonic() > deadline:
+                log(step="module_never_asked")
+                return
+            time.sleep(0.05)
+        log(step="module_asked")
+        action = "allow"
+    if action == "allow":
+        status, _ = get(page + "/allow?user=" + urllib.parse.quote(os.environ["FAKE_BROWSER_USER"]))
+        outcome = "approved=true"
+    else:
+        status, _ = get(page + "/deny")
+        outcome = "denied=true"
+    log(step=action, status=status)
+    if back is not None:
+        status, body = get(back + "?request_token=%s&%s" % (token, outcome))
+        log(step="return", status=status, body=body)
+
+
+if __name__ == "__main__":
+    main()
