@@ -29,6 +29,7 @@ MODULE = "/lib/%s/security/pam_tmdb.so" % MULTIARCH
 CONFFILE = "/etc/security/pam_tmdb.conf"
 USER_MAP = "/etc/security/pam_tmdb.users"
 PROFILE = "/usr/share/pam-configs/tmdb"
+LOGIN = "/usr/bin/tmdb-login"
 PAM_DIRS = ("/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam")
 SERVICE = "tmdb-roundtrip"
 # a user of the module's scope (uid >= 1000) bound to the stand-in's "alice", and one without
@@ -38,7 +39,8 @@ OTHER, OTHER_UID = "tmdbother", 4243
 MACHINE_PATHS = ["/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam", "/etc/security",
                  "/etc/passwd", "/etc/shadow", "/var/lib/dpkg/status", "/var/lib/dpkg/info/libpam-tmdb:%s.list" % ARCH,
                  "/lib/%s/security" % MULTIARCH, "/usr/share/doc/libpam-tmdb", "/var/cache/pam_tmdb",
-                 "/usr/share/man/man8/pam_tmdb.8.gz"]
+                 "/usr/share/man/man8/pam_tmdb.8.gz", "/usr/bin/tmdb-login",
+                 "/usr/share/man/man1/tmdb-login.1.gz"]
 
 why = usable()
 pytestmark = pytest.mark.skipif(why is not None, reason="no isolated root: %s" % why)
@@ -103,7 +105,9 @@ def test_package_contents(package):
     assert files.get(MODULE, "").startswith("-rw-r--r--"), listing
     assert files.get(CONFFILE) == "-rw-------", "the configuration is 0600 from the start\n" + listing
     assert PROFILE in files, listing
+    assert files.get(LOGIN) == "-rwxr-xr-x", "tmdb-login is shipped\n" + listing
     for page in ("/usr/share/man/man8/pam_tmdb.8.gz", "/usr/share/man/man5/pam_tmdb.conf.5.gz",
+                 "/usr/share/man/man1/tmdb-login.1.gz",
                  "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example"):
         assert page in files, listing
     assert not [f for f in files if f.endswith(".la") or f.startswith("/etc/pam.d")], listing
@@ -208,6 +212,20 @@ def test_login_through_the_common_stack(root, standin):
     assert envs and envs[0]["value"], r.dump()
     stats = standin.stats()["requests"]
     assert stats.get("DELETE /3/authentication/session") == 1, stats
+    assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
+
+
+def test_installed_tmdb_login_signs_in_and_logs_out(root, standin):
+    """/usr/bin/tmdb-login from the package, on the system's /etc/pam.d: --exec through the
+    common stack gives the command the session, and the logout after it deletes it."""
+    standin.reset()
+    configure(root, standin)
+    standin.configure(auto_approve="alice")
+    before = standin.live_sessions_of("alice")
+    r = root.run([LOGIN, "--service", SERVICE, "--user", USER, "--no-browser", "--exec",
+                  "sh", "-c", 'echo "user=$TMDB_ACCOUNT_USERNAME"'], input="\n", timeout=120)
+    assert r.rc == 0, r.dump()
+    assert r.stdout == "user=alice\n", r.dump()
     assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
 
 
