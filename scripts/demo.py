@@ -1,47 +1,61 @@
 #!/usr/bin/env python3
-"""The quick-start demo: a real PAM host (tests/host/tmdb-host on libpam) authenticates through
-pam_tmdb.so against the bundled TMDb stand-in, served over TLS on loopback with a CA made for
-this run. A scripted 'browser' approves the URL the module shows, as the user would."""
+"""The quick-start demo: tmdb-login (the installed program, from the build tree) signs user
+alice in through pam_tmdb.so on the system libpam, against the bundled TMDb stand-in served
+over TLS on loopback with a CA made for this run. A scripted browser ($BROWSER, the tests'
+tests/e2e/fake_browser.py) approves on the stand-in's page and comes back to tmdb-login's
+loopback return address, as a browser does after the user's decision on TMDb."""
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+E2E = os.path.join(HERE, "..", "tests", "e2e")
+sys.path.insert(0, E2E)
 
 
-def show_events(result):
-    for ev in result.events:
-        kind = ev["ev"]
-        if kind == "conv":
-            label = {"PAM_TEXT_INFO": "PAM info", "PAM_ERROR_MSG": "PAM error",
-                     "PAM_PROMPT_ECHO_ON": "PAM prompt", "PAM_PROMPT_ECHO_OFF": "PAM prompt"}[ev["style"]]
-            for i, line in enumerate(ev["msg"].split("\n")):
-                print("  %-12s| %s" % (label if i == 0 else "", line))
-        elif kind == "approve":
-            print("  %-12s| the user opens the URL and approves as %s (HTTP %s)"
-                  % ("browser", ev["url"].rsplit("user=", 1)[-1], ev["status"]))
-        elif kind == "answer":
-            print("  %-12s| %s" % ("user", "<Enter>" if ev["text"] == "" else ev["text"]))
-        elif kind == "log":
-            print("  %-12s| %s" % ("syslog", ev["msg"]))
-        elif kind == "op":
-            print("  %-12s| pam_%s -> %s" % ("host", ev["op"].split(":")[0], ev["name"]))
+def run_login(login, service_dir, work, server, args):
+    """Runs tmdb-login with the scripted browser; returns (rc, stdout) and shows its stderr."""
+    log = os.path.join(work, "browser.log")
+    if os.path.exists(log):
+        os.unlink(log)
+    env = dict(os.environ, DISPLAY=":demo", BROWSER="/usr/bin/python3 '%s'" % os.path.join(E2E, "fake_browser.py"),
+               FAKE_BROWSER_LOG=log, FAKE_BROWSER_ACTION="allow", FAKE_BROWSER_USER="alice",
+               FAKE_BROWSER_CAFILE=server.cafile, FAKE_BROWSER_STANDIN=server.url)
+    cmd = [login, "--confdir", service_dir, "--service", "tmdb-demo", "--user", "alice"] + args
+    print("  $ tmdb-login --confdir %s --service tmdb-demo --user alice %s" % (service_dir, " ".join(
+        "'%s'" % a if " " in a else a for a in args)))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    for line in p.stderr.splitlines():
+        print("  %-10s| %s" % ("stderr", line))
+    for line in p.stdout.splitlines():
+        print("  %-10s| %s" % ("stdout", line))
+    if os.path.exists(log):
+        for e in (json.loads(x) for x in open(log)):
+            if e.get("step") == "allow":
+                print("  %-10s| the user approves as alice on TMDb's page (HTTP %s)" % ("browser", e["status"]))
+            elif e.get("step") == "return":
+                print("  %-10s| TMDb sends it back to tmdb-login's return address (HTTP %s)" % ("browser", e["status"]))
+    print("  %-10s| exit status %d" % ("", p.returncode))
+    return p.returncode, p.stdout
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--builddir", required=True)
     args = ap.parse_args()
-    os.environ["TMDB_BUILDDIR"] = os.path.abspath(args.builddir)
+    build = os.path.abspath(args.builddir)
+    os.environ["TMDB_BUILDDIR"] = build
 
-    from pamhost import run_host, write_service
+    from pamhost import write_service
     from standin import Standin, make_tls
 
-    module = os.path.join(os.path.abspath(args.builddir), "module", ".libs", "pam_tmdb.so")
+    module = os.path.join(build, "module", ".libs", "pam_tmdb.so")
+    login = os.path.join(build, "login", "tmdb-login")
     work = tempfile.mkdtemp(prefix="pam_tmdb-demo-")
     tls = make_tls(os.path.join(work, "tls"))
     server = Standin(tls=tls)
@@ -54,6 +68,7 @@ def main():
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT, 0o600)
         os.write(fd, ("# written by the demo; every other key keeps its safe default\n"
                       "api_key = %s\napi_url = %s\ncafile = %s\nuser_map = %s\n"
+                      "allow_return_to = yes\n"
                       % (server.api_key, server.url, tls.ca_cert, users)).encode())
         os.close(fd)
         service_dir = os.path.join(work, "pam.d")
@@ -61,44 +76,28 @@ def main():
                                                  for t in ("auth", "account", "session")])
         print("pam_tmdb demo")
         print("  TMDb stand-in : %s (TLS; test CA made for this run)" % server.url)
-        print("  PAM host      : tests/host/tmdb-host on the system libpam, service dir %s" % service_dir)
-        print("  module        : %s" % module)
+        print("  program       : %s (installed as /usr/bin/tmdb-login; man tmdb-login)" % login)
+        print("  PAM service   : %s/tmdb-demo, the module %s" % (service_dir, module))
         print("  binding       : %s maps PAM user alice to TMDb account alice" % users)
         print()
-        print("[1] Login of PAM user 'alice': request token, approval in the browser, session, account")
-        first = run_host(service_dir, "tmdb-demo", "alice", "authenticate acct_mgmt setcred open_session",
-                         approve_as="alice", cafile=str(tls.ca_cert))
-        show_events(first)
-        stats = server.stats()
-        print()
-        print("  Session handed to the host through the PAM environment:")
-        for k, v in sorted(first.env.items()):
-            print("    %s=%s" % (k, v))
-        print("  The stand-in saw %d requests on %d TLS connection(s) (acct_mgmt checks the session once more): %s"
-              % (stats["total_requests"], stats["tls_connections"],
-                 ", ".join("%s x%d" % (k, n) for k, n in sorted(stats["requests"].items()))))
-        print("  Live TMDb sessions of alice: %d" % server.live_sessions_of("alice"))
-        print()
-        server.reset()
-        print("[2] Logout (in another process, as sshd does it): the session is deleted on TMDb")
-        env_args = []
-        for k, v in sorted(first.env.items()):
-            env_args += ["--set-env", "%s=%s" % (k, v)]
-        logout = run_host(service_dir, "tmdb-demo", "alice", "close_session setcred:delete",
-                          cafile=str(tls.ca_cert), extra=env_args)
-        show_events(logout)
+        print("[1] tmdb-login --exec: the command gets the session; when it ends, the logout deletes it on TMDb")
+        rc1, _ = run_login(login, service_dir, work, server, [
+            "--exec", "sh", "-c", 'echo "command sees TMDB_ACCOUNT_USERNAME=$TMDB_ACCOUNT_USERNAME '
+            'TMDB_ACCOUNT_ID=$TMDB_ACCOUNT_ID TMDB_SESSION_ID=$(echo $TMDB_SESSION_ID | cut -c1-8)..."'])
+        deleted = server.stats()["requests"].get("DELETE /3/authentication/session", 0)
         left = server.live_sessions_of("alice")
-        print("  Live TMDb sessions of alice: %d" % left)
+        print("  TMDb sessions deleted at logout: %d; live TMDb sessions of alice: %d" % (deleted, left))
         print()
         server.reset()
-        print("[3] Next login: a fresh approval again (presence is proved every time)")
-        second = run_host(service_dir, "tmdb-demo", "alice", "authenticate open_session close_session",
-                          approve_as="alice", cafile=str(tls.ca_cert))
-        show_events(second)
-        print("  Approval URL shown: %s; new session: %s; live TMDb sessions of alice after logout: %d"
-              % ("yes" if second.urls else "no",
-                 "yes" if second.of("approve") else "no", server.live_sessions_of("alice")))
-        ok = (first.rc == 0 and logout.rc == 0 and second.rc == 0 and left == 0 and bool(second.urls)
+        print("[2] Next login, for a script (--format json): a fresh approval again; the script keeps the session")
+        rc2, out = run_login(login, service_dir, work, server, ["--format", "json"])
+        sid = json.loads(out)["TMDB_SESSION_ID"] if rc2 == 0 else None
+        alive = server.live_sessions_of("alice")
+        print("  Live TMDb sessions of alice: %d; the script deletes its session when done:" % alive)
+        status, _, answer = server.api("DELETE", "/3/authentication/session", body={"session_id": sid})
+        print("    DELETE /3/authentication/session -> HTTP %d %s" % (status, json.dumps(answer)))
+        print("  Live TMDb sessions of alice: %d" % server.live_sessions_of("alice"))
+        ok = (rc1 == 0 and deleted == 1 and left == 0 and rc2 == 0 and alive == 1 and status == 200
               and server.live_sessions_of("alice") == 0)
         print()
         print("demo: %s" % ("authenticated, session obtained, logged out and deleted" if ok else "FAILED"))

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Quick-start demo: installs what is missing, builds, and runs a full TMDb authentication
-# through pam_tmdb.so in a real PAM host against the bundled stand-in (scripts/demo.py).
+# Quick-start demo: installs what is missing, builds, and signs in with tmdb-login (the installed
+# program) through pam_tmdb.so against the bundled TMDb stand-in (scripts/demo.py).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
