@@ -30,9 +30,12 @@ struct approval_wait {
 	void *ctx;
 };
 
-/* Shows the URL (with the QR code) and tries until approved. PAM_SUCCESS: a try said
- * TMDB_APPROVED; PAM_MAXTRIES (prompt mode: all Enter presses spent), PAM_AUTH_ERR (denied,
- * timed out, token expired), PAM_CONV_ERR, PAM_BUF_ERR, and the errors of try_once. */
+/* Shows the URL (with the QR code) and tries until approved: prompt or poll mode, or, when
+ * redirect_to is the host's return address (return_to_in_use, return_to.h), the host's
+ * prompt whatever approval says, paced tries until the deadline, and TMDB_RETURN_DENIED ending
+ * it at once. PAM_SUCCESS: a try said TMDB_APPROVED; PAM_MAXTRIES (prompt mode: all Enter
+ * presses spent), PAM_AUTH_ERR (denied, timed out, token expired), PAM_CONV_ERR, PAM_BUF_ERR,
+ * and the errors of try_once. */
 int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_wait *w);
 
 /* The approval deadline: approval_timeout from now, and never past a token life that ends

@@ -27,7 +27,7 @@ struct tmdb_options {
 	char *approve_url_v4; /* flow=v4: the approval page, the request token appended */
 	char *redirect_to;   /* also the host's accepted return address (return_to_in_use) */
 	bool allow_return_to; /* may a host give a return address (TMDB_RETURN_TO, return_to.h)? */
-	bool return_to_in_use; /* redirect_to is this login's return address: wait in its way */
+	bool return_to_in_use; /* redirect_to is this login's return address: approval waits on its prompt */
 	enum auth_flow flow;
 	enum approval_mode approval;
 	long max_prompts;

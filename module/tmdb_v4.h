@@ -37,7 +37,8 @@ int tmdb_v4_parse_access_token(const char *body, size_t len, char **access_token
 
 /* Each returns PAM_SUCCESS or, as the v3 calls: PAM_SERVICE_ERR (status 7/10),
  * PAM_AUTHINFO_UNAVAIL (network, 5xx, malformed), PAM_BUF_ERR, and: */
-/* Step 1; redirect_to (when configured) goes in the body, TMDb sends the browser there. */
+/* Step 1; redirect_to (when configured, or the host's return address that replaced it,
+ * options.h) goes in the body, TMDb sends the browser there. */
 int tmdb_v4_request_token(struct tmdb_client *t, char **request_token);
 /* Step 3. PAM_SUCCESS with *state: TMDB_APPROVED (both strings set), TMDB_NOT_APPROVED
  * (422/41, also 401/17), TMDB_TOKEN_EXPIRED (33). */
