@@ -39,6 +39,13 @@ def pytest_addoption(parser):
                      help="scripts/test.sh's valgrind phase: leave out of test_hostile.py the v4 steps "
                           "(the same HTTP and JSON code as v3) and the time-bound cases; the ASan "
                           "phase runs them all")
+    parser.addoption("--no-browser", action="store_true",
+                     help="leave out the tests marked `browser` (headless Chromium): scripts/test.sh "
+                          "runs them in the normal phase only")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives headless Chromium (tests/browser/)")
 
 
 def _left_out_under_valgrind(item):
@@ -48,13 +55,17 @@ def _left_out_under_valgrind(item):
     return str(params.get("step", "")).startswith("v4_") or item.originalname in TIME_BOUND_HOSTILE
 
 
+def _left_out(config, item):
+    if config.getoption("--no-browser") and item.get_closest_marker("browser") is not None:
+        return True
+    return config.getoption("--valgrind-selection") and _left_out_under_valgrind(item)
+
+
 def pytest_collection_modifyitems(config, items):
-    if not config.getoption("--valgrind-selection"):
-        return
-    drop = [i for i in items if _left_out_under_valgrind(i)]
+    drop = [i for i in items if _left_out(config, i)]
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = [i for i in items if not _left_out_under_valgrind(i)]
+        items[:] = [i for i in items if not _left_out(config, i)]
 
 
 @pytest.fixture

@@ -154,8 +154,9 @@ static void outcome_page(struct reply *r, bool approved, const char *redirect)
 	html_end(r);
 }
 
-/* A redirect_to the stand-in will send a browser to: an http(s) URL of printable ASCII, so
- * it can be neither a script URL nor break the Location header. */
+/* A redirect_to the stand-in will send a browser to: an http(s) URL made only of the
+ * characters RFC 3986 allows in a URL, so it can be neither a script URL nor break the
+ * Location header or the markup around it. */
 static bool redirect_ok(const char *url)
 {
 	const char *p;
@@ -163,7 +164,8 @@ static bool redirect_ok(const char *url)
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
 		return false;
 	for (p = url; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *p) != NULL)
 			return false;
 	return true;
 }
