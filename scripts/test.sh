@@ -82,7 +82,9 @@ for phase in $phases; do
 		;;
 	asan)
 		build asan --enable-sanitizers
-		run_check asan all
+		# headless Chromium (tests marked `browser`) only in the normal phase: it adds nothing to
+		# the sanitizers' view of our code, and is slow under them
+		run_check asan all PYTEST_ARGS=--no-browser
 		;;
 	tsan)
 		build normal
@@ -102,7 +104,7 @@ for phase in $phases; do
 		# budgets and retries (tests/e2e/conftest.py); ASan runs all of them
 		run_check normal e2e TESTS=tests/e2e/run-pytest.sh \
 			TMDB_HOST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
-			PYTEST_ARGS="--ignore=$top/tests/e2e/test_standin.py --valgrind-selection"
+			PYTEST_ARGS="--ignore=$top/tests/e2e/test_standin.py --valgrind-selection --no-browser"
 		;;
 	fuzz)
 		build normal
