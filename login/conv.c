@@ -257,6 +257,8 @@ int login_conv(int num_msg, const struct pam_message **msg, struct pam_response 
 		*resp = NULL;
 	if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG || msg == NULL || resp == NULL)
 		return PAM_CONV_ERR;
+	/* the listener may have outlived --timeout while the module talked to TMDb */
+	listener_serve(c->listener, NULL, 0, c->token);
 	r = calloc((size_t)num_msg, sizeof *r);
 	if (r == NULL)
 		return PAM_BUF_ERR;

@@ -410,6 +410,18 @@ def test_forged_return_does_not_sign_in(pam, standin):
     assert json.loads(r.stdout)["TMDB_ACCOUNT_USERNAME"] == "alice"
 
 
+def test_listener_closes_at_its_timeout_and_the_wait_goes_on(pam, standin):
+    """--timeout 1: the return address closes (said on stderr) while the user has not
+    approved; the poll timer still answers, until the module's approval_timeout refuses."""
+    pam.conf["approval_timeout"] = "4"
+    r = run_login(pam, "--timeout", "1", "--poll-interval", "1", "--format", "json", browser="none")
+    assert r.rc == EXIT_REFUSED, r.dump()
+    assert "return address closed after 1 s (--timeout)" in r.stderr, r.dump()
+    # with no browser coming back, the poll timer made the module ask TMDb
+    assert count(standin, "POST", SESSION_NEW) + count(standin, "GET", SESSION_NEW) >= 1, r.dump()
+    assert r.stdout == ""
+
+
 # -- installation ----------------------------------------------------------------------------
 
 
