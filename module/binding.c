@@ -65,28 +65,28 @@ void binding_clear(struct binding *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int from_map(struct txn *t, struct binding *b)
+static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, struct binding *b)
 {
 	char *text = NULL, *name = NULL;
 	size_t len = 0;
 	const char *why = NULL;
-	int rc = safe_read_file(t->opts.user_map, USER_MAP_MAX_BYTES, &text, &len, NULL, &why);
+	int rc = safe_read_file(user_map, USER_MAP_MAX_BYTES, &text, &len, NULL, &why);
 
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
-		pam_syslog(t->pamh, LOG_ERR, "user_map: cannot use %s: %s", t->opts.user_map, why);
+		pam_syslog(pamh, LOG_ERR, "user_map: cannot use %s: %s", user_map, why);
 		return PAM_SERVICE_ERR;
 	}
-	rc = user_map_lookup(text, len, t->user, &name);
+	rc = user_map_lookup(text, len, user, &name);
 	wipe_free(text, len);
 	if (rc < 0) {
-		pam_syslog(t->pamh, LOG_ERR, "user_map: %s is malformed (lines are \"localuser tmdbusername\" "
-			   "or \"localuser #accountid\")", t->opts.user_map);
+		pam_syslog(pamh, LOG_ERR, "user_map: %s is malformed (lines are \"localuser tmdbusername\" "
+			   "or \"localuser #accountid\")", user_map);
 		return PAM_SERVICE_ERR;
 	}
 	if (rc == 1) {
-		pam_syslog(t->pamh, LOG_NOTICE, "user_map: no entry for this user");
+		pam_syslog(pamh, LOG_NOTICE, "user_map: no entry for this user");
 		return PAM_USER_UNKNOWN;
 	}
 	if (name[0] == '#') {
@@ -98,29 +98,31 @@ static int from_map(struct txn *t, struct binding *b)
 	return PAM_SUCCESS;
 }
 
-int binding_expected(struct txn *t, struct binding *b)
+int binding_expected(pam_handle_t *pamh, enum account_match match, const char *user_map, const char *user,
+		     struct binding *b)
 {
 	memset(b, 0, sizeof(*b));
-	switch (t->opts.account_match) {
+	b->match = match;
+	switch (match) {
 	case MATCH_ANY:
 		b->any = true;
 		return PAM_SUCCESS;
 	case MATCH_USER:
-		b->username = strdup(t->user);
+		b->username = strdup(user);
 		return b->username != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
 	case MATCH_MAP:
 		break;
 	}
-	return from_map(t, b);
+	return from_map(pamh, user_map, user, b);
 }
 
-int binding_check(struct txn *t, const struct binding *b, const struct tmdb_account *acct)
+int binding_check(pam_handle_t *pamh, const struct binding *b, const struct tmdb_account *acct)
 {
 	char shown[TEXT_SHOW_MAX + 1];
 	if (b->any || (b->id > 0 && acct->id == b->id) || (b->username != NULL && strcmp(b->username, acct->username) == 0))
 		return PAM_SUCCESS;
 	text_sanitize(shown, sizeof(shown), acct->username, strlen(acct->username));
-	pam_syslog(t->pamh, LOG_NOTICE, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",
-		   shown, acct->id, t->opts.account_match == MATCH_MAP ? "map" : "user");
+	pam_syslog(pamh, LOG_NOTICE, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",
+		   shown, acct->id, b->match == MATCH_MAP ? "map" : "user");
 	return PAM_AUTH_ERR;
 }

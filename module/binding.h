@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <security/pam_modules.h>
+
+#include "options.h"
 #include "tmdb_api.h"
-#include "txn.h"
 
 #define USER_MAP_MAX_BYTES (1024 * 1024)
 
@@ -18,14 +20,17 @@ struct binding {
 	bool any;
 	char *username;  /* NULL when bound by id or any */
 	long long id;    /* > 0 when bound by id */
+	enum account_match match; /* the rule that made it, for the log */
 };
 
-/* Fills b for t->user. PAM_SUCCESS; PAM_USER_UNKNOWN (map without the user); PAM_SERVICE_ERR
- * (user_map missing, insecure or malformed); PAM_BUF_ERR. */
-int binding_expected(struct txn *t, struct binding *b);
+/* Fills b for the PAM user under match (user_map: the map file, read for MATCH_MAP only).
+ * PAM_SUCCESS; PAM_USER_UNKNOWN (map without the user); PAM_SERVICE_ERR (user_map missing,
+ * insecure or malformed); PAM_BUF_ERR. */
+int binding_expected(pam_handle_t *pamh, enum account_match match, const char *user_map, const char *user,
+		     struct binding *b);
 
 /* PAM_SUCCESS when the account may stand for the user, else PAM_AUTH_ERR (logged). */
-int binding_check(struct txn *t, const struct binding *b, const struct tmdb_account *acct);
+int binding_check(pam_handle_t *pamh, const struct binding *b, const struct tmdb_account *acct);
 
 void binding_clear(struct binding *b);
 

@@ -9,6 +9,7 @@ module_libtmdb_la_SOURCES = \
 	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \
+	module/flow.c module/flow.h \
 	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \
 	module/http.c module/http.h \

@@ -67,7 +67,7 @@ static int export_v4(pam_handle_t *pamh, const struct tmdb_session *s)
 	return rc;
 }
 
-int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
+int session_handover(pam_handle_t *pamh, const struct tmdb_session *s, bool export_env, bool announce)
 {
 	struct tmdb_session *copy = malloc(sizeof(*copy));
 	char id[32];
@@ -79,29 +79,29 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 		free(copy);
 		return PAM_BUF_ERR;
 	}
-	rc = pam_set_data(t->pamh, SESSION_DATA_NAME, copy, data_cleanup);
+	rc = pam_set_data(pamh, SESSION_DATA_NAME, copy, data_cleanup);
 	if (rc != PAM_SUCCESS) {
-		data_cleanup(t->pamh, copy, 0);
+		data_cleanup(pamh, copy, 0);
 		return rc;
 	}
-	if (t->opts.export_env) {
+	if (export_env) {
 		snprintf(id, sizeof(id), "%lld", s->account_id);
-		rc = putenv_pair(t->pamh, ENV_SID, s->session_id);
+		rc = putenv_pair(pamh, ENV_SID, s->session_id);
 		if (rc == PAM_SUCCESS)
-			rc = putenv_pair(t->pamh, ENV_ID, id);
+			rc = putenv_pair(pamh, ENV_ID, id);
 		if (rc == PAM_SUCCESS)
-			rc = putenv_pair(t->pamh, ENV_USER, s->username);
+			rc = putenv_pair(pamh, ENV_USER, s->username);
 		if (rc == PAM_SUCCESS)
-			rc = export_v4(t->pamh, s);
+			rc = export_v4(pamh, s);
 		if (rc != PAM_SUCCESS) {
-			pam_syslog(t->pamh, LOG_ERR, "cannot set the PAM environment: %s", pam_strerror(t->pamh, rc));
+			pam_syslog(pamh, LOG_ERR, "cannot set the PAM environment: %s", pam_strerror(pamh, rc));
 			return rc;
 		}
 	}
-	if (announce && t->opts.conv_session && !(t->flags & PAM_SILENT)) {
-		/* the one message allowed to carry a session id (conv_session=yes); PAM_SILENT
-		 * silences it like every message but the approval URL and prompt. A v4 access
-		 * token is never sent in a message: hosts that want it read the environment. */
+	if (announce) {
+		/* the one message allowed to carry a session id (conv_session=yes, and not
+		 * PAM_SILENT: the caller decides). A v4 access token is never sent in a message:
+		 * hosts that want it read the environment. */
 		size_t n = strlen(s->session_id) + sizeof(ENV_SID "=");
 		char *msg = malloc(n);
 		struct conv_round r = { 0 };
@@ -109,7 +109,7 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 			return PAM_BUF_ERR;
 		snprintf(msg, n, ENV_SID "=%s", s->session_id);
 		conv_add(&r, PAM_TEXT_INFO, msg);
-		rc = conv_send(t->pamh, &r, NULL);
+		rc = conv_send(pamh, &r, NULL);
 		wipe_free(msg, n);
 	}
 	return rc;
@@ -117,15 +117,15 @@ int session_handover(struct txn *t, const struct tmdb_session *s, bool announce)
 
 /* The v4 half of an environment credential: PAM_SUCCESS (both set and well formed, or both
  * absent), PAM_IGNORE (malformed or half there: logged), PAM_BUF_ERR. */
-static int v4_from_env(struct txn *t, struct tmdb_session *s)
+static int v4_from_env(pam_handle_t *pamh, struct tmdb_session *s)
 {
-	const char *tok = pam_getenv(t->pamh, ENV_TOKEN);
-	const char *oid = pam_getenv(t->pamh, ENV_OBJECT_ID);
+	const char *tok = pam_getenv(pamh, ENV_TOKEN);
+	const char *oid = pam_getenv(pamh, ENV_OBJECT_ID);
 
 	if (tok == NULL && oid == NULL)
 		return PAM_SUCCESS;
 	if (tok == NULL || oid == NULL || !tmdb_v4_is_token(tok) || !tmdb_v4_is_object_id(oid)) {
-		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed " ENV_TOKEN "/" ENV_OBJECT_ID " in the PAM environment");
+		pam_syslog(pamh, LOG_WARNING, "ignoring a malformed " ENV_TOKEN "/" ENV_OBJECT_ID " in the PAM environment");
 		return PAM_IGNORE;
 	}
 	s->access_token = strdup(tok);
@@ -133,11 +133,11 @@ static int v4_from_env(struct txn *t, struct tmdb_session *s)
 	return s->access_token != NULL && s->account_object_id != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
 }
 
-static int from_env(struct txn *t, struct tmdb_session *s)
+static int from_env(pam_handle_t *pamh, struct tmdb_session *s)
 {
-	const char *sid = pam_getenv(t->pamh, ENV_SID);
-	const char *id = pam_getenv(t->pamh, ENV_ID);
-	const char *user = pam_getenv(t->pamh, ENV_USER);
+	const char *sid = pam_getenv(pamh, ENV_SID);
+	const char *id = pam_getenv(pamh, ENV_ID);
+	const char *user = pam_getenv(pamh, ENV_USER);
 	char *end = NULL;
 	long long n;
 	int rc;
@@ -147,34 +147,34 @@ static int from_env(struct txn *t, struct tmdb_session *s)
 	errno = 0;
 	n = strtoll(id, &end, 10);
 	if (!tmdb_is_session_id(sid) || errno != 0 || end == id || *end != '\0' || n <= 0) {
-		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed " ENV_SID "/" ENV_ID " in the PAM environment");
+		pam_syslog(pamh, LOG_WARNING, "ignoring a malformed " ENV_SID "/" ENV_ID " in the PAM environment");
 		return PAM_IGNORE;
 	}
 	memset(s, 0, sizeof(*s));
 	s->account_id = n;
 	s->session_id = strdup(sid);
 	s->username = strdup(user);
-	rc = s->session_id == NULL || s->username == NULL ? PAM_BUF_ERR : v4_from_env(t, s);
+	rc = s->session_id == NULL || s->username == NULL ? PAM_BUF_ERR : v4_from_env(pamh, s);
 	if (rc != PAM_SUCCESS)
 		session_clear(s);
 	return rc;
 }
 
-int session_find(struct txn *t, struct tmdb_session *s)
+int session_find(pam_handle_t *pamh, struct tmdb_session *s)
 {
 	const void *data = NULL;
 
-	if (pam_get_data(t->pamh, SESSION_DATA_NAME, &data) == PAM_SUCCESS && data != NULL)
+	if (pam_get_data(pamh, SESSION_DATA_NAME, &data) == PAM_SUCCESS && data != NULL)
 		return session_copy(s, data) == 0 ? PAM_SUCCESS : PAM_BUF_ERR;
-	return from_env(t, s);
+	return from_env(pamh, s);
 }
 
-void session_forget(struct txn *t)
+void session_forget(pam_handle_t *pamh)
 {
-	pam_set_data(t->pamh, SESSION_DATA_NAME, NULL, NULL);
-	unsetenv_pam(t->pamh, ENV_SID);
-	unsetenv_pam(t->pamh, ENV_ID);
-	unsetenv_pam(t->pamh, ENV_USER);
-	unsetenv_pam(t->pamh, ENV_TOKEN);
-	unsetenv_pam(t->pamh, ENV_OBJECT_ID);
+	pam_set_data(pamh, SESSION_DATA_NAME, NULL, NULL);
+	unsetenv_pam(pamh, ENV_SID);
+	unsetenv_pam(pamh, ENV_ID);
+	unsetenv_pam(pamh, ENV_USER);
+	unsetenv_pam(pamh, ENV_TOKEN);
+	unsetenv_pam(pamh, ENV_OBJECT_ID);
 }
