@@ -22,6 +22,7 @@ EXTRA_DIST += \
 	tests/e2e/test_standin.py \
 	tests/e2e/test_trust_model.py \
 	tests/e2e/test_v4.py \
+	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \
 	tests/browser/tmdb_browser.py \
 	tests/e2e/test_sshd.py \
