@@ -24,6 +24,7 @@ EXTRA_DIST += \
 	tests/e2e/test_v4.py \
 	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \
+	tests/e2e/test_browser_roundtrip.py \
 	tests/browser/tmdb_browser.py \
 	tests/e2e/test_sshd.py \
 	tests/e2e/sshd.py \
