@@ -64,13 +64,13 @@ char *approval_url(struct http_client *http, const struct tmdb_options *o,
 	return url;
 }
 
-long approval_deadline(struct txn *t, long life_left_s)
+long approval_deadline(const struct approval_host *h, long life_left_s)
 {
 	long now = clock_now_ms();
-	long deadline = now + t->opts.approval_timeout * 1000L;
+	long deadline = now + h->opts->approval_timeout * 1000L;
 	if (life_left_s <= 0) {
 		/* the server's clock and ours disagree: do not refuse every login for it */
-		pam_syslog(t->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
+		pam_syslog(h->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
 	} else if (now + life_left_s * 1000L < deadline) {
 		deadline = now + life_left_s * 1000L;
 	}
@@ -100,7 +100,7 @@ static char *url_message(const char *url, char **qr, bool want_qr)
 
 /* One try. PAM_SUCCESS: approved. PAM_AUTH_ERR: not approved, with *not_yet telling whether
  * asking again may help (an expired token never will). Otherwise the error of the request. */
-static int ask(struct txn *t, struct tmdb_client *api, const struct approval_wait *w, bool *not_yet)
+static int ask(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w, bool *not_yet)
 {
 	enum tmdb_approval state = TMDB_NOT_APPROVED;
 	int rc = w->try_once(api, w->ctx, &state);
@@ -108,15 +108,15 @@ static int ask(struct txn *t, struct tmdb_client *api, const struct approval_wai
 	if (rc != PAM_SUCCESS || state == TMDB_APPROVED)
 		return rc;
 	if (state == TMDB_TOKEN_EXPIRED)
-		pam_syslog(t->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
+		pam_syslog(h->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
 	return PAM_AUTH_ERR;
 }
 
-static int run_prompt(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+static int run_prompt(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w,
 		      const char *msg, const char *qr)
 {
 	int rc = PAM_MAXTRIES;
-	for (long round = 0; round < t->opts.max_prompts; round++) {
+	for (long round = 0; round < h->opts->max_prompts; round++) {
 		struct conv_round r = { 0 };
 		char *reply = NULL;
 		bool not_yet;
@@ -124,25 +124,25 @@ static int run_prompt(struct txn *t, struct tmdb_client *api, const struct appro
 			conv_add(&r, PAM_TEXT_INFO, msg);
 			if (qr != NULL)
 				conv_add(&r, PAM_TEXT_INFO, qr);
-		} else if (!(t->flags & PAM_SILENT)) {
+		} else if (!(h->flags & PAM_SILENT)) {
 			conv_add(&r, PAM_ERROR_MSG, MSG_NOT_YET);
 		}
 		conv_add(&r, PAM_PROMPT_ECHO_ON, MSG_PROMPT);
-		rc = conv_send(t->pamh, &r, &reply);
+		rc = conv_send(h->pamh, &r, &reply);
 		wipe_free_str(reply); /* what was typed does not matter: only the server decides */
 		if (rc != PAM_SUCCESS)
 			return rc;
 		if (clock_now_ms() >= w->deadline_ms) {
-			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			pam_syslog(h->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
-		rc = ask(t, api, w, &not_yet);
+		rc = ask(h, api, w, &not_yet);
 		if (!not_yet)
 			break; /* approved, or an answer that another Enter will not change */
 		rc = PAM_MAXTRIES;
 	}
 	if (rc == PAM_MAXTRIES)
-		pam_syslog(t->pamh, LOG_NOTICE, "not approved after max_prompts=%ld", t->opts.max_prompts);
+		pam_syslog(h->pamh, LOG_NOTICE, "not approved after max_prompts=%ld", h->opts->max_prompts);
 	return rc;
 }
 
@@ -155,7 +155,7 @@ static void sleep_until(long when)
  * came back, when the user pressed Enter, or on its own timer. An answer only says when to
  * ask TMDb, so a forged one approves nothing; the rounds end at the deadline, not after
  * max_prompts, and tries are TMDB_RETURN_MIN_GAP_MS apart however fast the host answers. */
-static int run_return(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+static int run_return(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w,
 		      const char *msg, const char *qr)
 {
 	long last_try = 0;
@@ -172,32 +172,32 @@ static int run_return(struct txn *t, struct tmdb_client *api, const struct appro
 		}
 		/* no "Not approved yet" between rounds: a host on a timer would show it every time */
 		conv_add(&r, PAM_PROMPT_ECHO_ON, TMDB_RETURN_PROMPT);
-		rc = conv_send(t->pamh, &r, &reply);
+		rc = conv_send(h->pamh, &r, &reply);
 		denied = reply != NULL && strcmp(reply, TMDB_RETURN_DENIED) == 0;
 		wipe_free_str(reply);
 		if (rc != PAM_SUCCESS)
 			return rc;
 		if (denied) {
 			/* a denial needs no check: it can only end the login */
-			pam_syslog(t->pamh, LOG_NOTICE, "the browser came back denied");
+			pam_syslog(h->pamh, LOG_NOTICE, "the browser came back denied");
 			return PAM_AUTH_ERR;
 		}
 		/* an answer sooner than the gap waits the rest; one that must wait past the deadline
 		 * can no longer be checked in time */
 		next = round > 0 ? last_try + TMDB_RETURN_MIN_GAP_MS : clock_now_ms();
 		if (next >= w->deadline_ms || clock_now_ms() >= w->deadline_ms) {
-			pam_syslog(t->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			pam_syslog(h->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
 		sleep_until(next);
 		last_try = clock_now_ms();
-		rc = ask(t, api, w, &not_yet);
+		rc = ask(h, api, w, &not_yet);
 		if (!not_yet)
 			return rc; /* approved, or an answer that asking again will not change */
 	}
 }
 
-static int run_poll(struct txn *t, struct tmdb_client *api, const struct approval_wait *w,
+static int run_poll(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w,
 		    const char *msg, const char *qr)
 {
 	struct conv_round r = { 0 };
@@ -205,7 +205,7 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct approva
 	conv_add(&r, PAM_TEXT_INFO, msg);
 	if (qr != NULL)
 		conv_add(&r, PAM_TEXT_INFO, qr);
-	rc = conv_send(t->pamh, &r, NULL);
+	rc = conv_send(h->pamh, &r, NULL);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* first try at once: a user who approves quickly (or a host that approves for them)
@@ -213,38 +213,38 @@ static int run_poll(struct txn *t, struct tmdb_client *api, const struct approva
 	for (;;) {
 		long next;
 		bool not_yet;
-		rc = ask(t, api, w, &not_yet);
+		rc = ask(h, api, w, &not_yet);
 		if (!not_yet)
 			return rc;
-		next = clock_now_ms() + t->opts.poll_interval * 1000L;
+		next = clock_now_ms() + h->opts->poll_interval * 1000L;
 		if (next >= w->deadline_ms) {
 			sleep_until(w->deadline_ms);
-			rc = ask(t, api, w, &not_yet);
+			rc = ask(h, api, w, &not_yet);
 			if (not_yet)
-				pam_syslog(t->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
+				pam_syslog(h->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
 			return rc;
 		}
 		sleep_until(next);
 	}
 }
 
-int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_wait *w)
+int approval_wait(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w)
 {
 	char *msg, *qr = NULL;
 	int rc;
 
-	msg = url_message(w->url, &qr, t->opts.qrcode);
+	msg = url_message(w->url, &qr, h->opts->qrcode);
 	if (msg == NULL)
 		return PAM_BUF_ERR;
-	if (t->opts.qrcode && qr == NULL)
-		pam_syslog(t->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
+	if (h->opts->qrcode && qr == NULL)
+		pam_syslog(h->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
 	/* a host that gives a return address answers prompts, whatever approval says */
-	if (t->opts.return_to_in_use)
-		rc = run_return(t, api, w, msg, qr);
-	else if (t->opts.approval == APPROVAL_PROMPT)
-		rc = run_prompt(t, api, w, msg, qr);
+	if (h->opts->return_to_in_use)
+		rc = run_return(h, api, w, msg, qr);
+	else if (h->opts->approval == APPROVAL_PROMPT)
+		rc = run_prompt(h, api, w, msg, qr);
 	else
-		rc = run_poll(t, api, w, msg, qr);
+		rc = run_poll(h, api, w, msg, qr);
 	/* the message holds the request token */
 	wipe_free_str(msg);
 	free(qr);
@@ -262,10 +262,10 @@ static int v3_try_once(struct tmdb_client *api, void *ctx, enum tmdb_approval *s
 	return tmdb_new_session(api, v->token->request_token, v->session_id, state);
 }
 
-int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
+int approval_run(const struct approval_host *h, struct tmdb_client *api, const struct tmdb_token *token, char **session_id)
 {
 	bool from_header = false;
-	char *url = approval_url(api->http, &t->opts, token, &from_header);
+	char *url = approval_url(api->http, h->opts, token, &from_header);
 	struct v3_try v = { token, session_id };
 	struct approval_wait w = { .url = url, .try_once = v3_try_once, .ctx = &v };
 	int rc;
@@ -274,10 +274,10 @@ int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token
 	if (url == NULL)
 		return PAM_BUF_ERR;
 	if (token->callback != NULL && !from_header)
-		pam_syslog(t->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
+		pam_syslog(h->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
 	/* expires_at is the server's wall clock: converted once into time left */
-	w.deadline_ms = approval_deadline(t, (long)(token->expires_at - time(NULL)));
-	rc = approval_wait(t, api, &w);
+	w.deadline_ms = approval_deadline(h, (long)(token->expires_at - time(NULL)));
+	rc = approval_wait(h, api, &w);
 	/* the URL holds the request token */
 	wipe_free_str(url);
 	return rc;

@@ -5,8 +5,18 @@
 #ifndef PAM_TMDB_APPROVAL_H
 #define PAM_TMDB_APPROVAL_H
 
+#include <security/pam_modules.h>
+
+#include "options.h"
 #include "tmdb_api.h"
-#include "txn.h"
+
+/* Whom the approval speaks to (the PAM handle and the entry point's flags) and under which
+ * options: all it needs of the transaction. */
+struct approval_host {
+	pam_handle_t *pamh;
+	int flags;
+	const struct tmdb_options *opts;
+};
 
 /* The URL the user opens: the server's Authentication-Callback when it is a clean URL,
  * else approve_url + token; with redirect_to, "?redirect_to=<percent-encoded>" (or "&...").
@@ -36,15 +46,15 @@ struct approval_wait {
  * it at once. PAM_SUCCESS: a try said TMDB_APPROVED; PAM_MAXTRIES (prompt mode: all Enter
  * presses spent), PAM_AUTH_ERR (denied, timed out, token expired), PAM_CONV_ERR, PAM_BUF_ERR,
  * and the errors of try_once. */
-int approval_wait(struct txn *t, struct tmdb_client *api, const struct approval_wait *w);
+int approval_wait(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w);
 
 /* The approval deadline: approval_timeout from now, and never past a token life that ends
  * life_left_s seconds from now (life_left_s <= 0: the clocks disagree; approval_timeout
  * alone, with a warning). */
-long approval_deadline(struct txn *t, long life_left_s);
+long approval_deadline(const struct approval_host *h, long life_left_s);
 
 /* The v3 approval of token. PAM_SUCCESS with *session_id set; the codes of approval_wait and
  * of tmdb_new_session. */
-int approval_run(struct txn *t, struct tmdb_client *api, const struct tmdb_token *token, char **session_id);
+int approval_run(const struct approval_host *h, struct tmdb_client *api, const struct tmdb_token *token, char **session_id);
 
 #endif

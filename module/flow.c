@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "conv.h"
 #include "flow_v4.h"
+#include "return_to.h"
 #include "scope.h"
 #include "session.h"
 #include "tmdb_api.h"
@@ -99,10 +100,11 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 /* v3 steps 1-3: request token, approval, session (s->session_id). */
 static int login_v3(struct txn *t, struct tmdb_client *api, struct tmdb_session *s)
 {
+	struct approval_host host = { t->pamh, t->flags, &t->opts };
 	struct tmdb_token token = { 0 };
 	int rc = tmdb_new_token(api, &token);
 	if (rc == PAM_SUCCESS)
-		rc = approval_run(t, api, &token, &s->session_id);
+		rc = approval_run(&host, api, &token, &s->session_id);
 	tmdb_token_clear(&token);
 	return rc;
 }
@@ -139,15 +141,38 @@ static int new_session(struct txn *t, struct tmdb_client *api, const struct bind
 	return rc;
 }
 
+/* The host's return address (return_to.h), taken out of the PAM environment whatever comes of
+ * it, replaces redirect_to for this login; a refused one stops the login before any request.
+ * PAM_SUCCESS, PAM_IGNORE (out of scope), PAM_SERVICE_ERR, PAM_BUF_ERR. */
+static int scope_and_return_to(struct txn *t)
+{
+	char *value = NULL, *address = NULL;
+	int rc = return_to_take(t->pamh, &value);
+
+	if (rc == PAM_SUCCESS)
+		rc = scope_check(t->pamh, t->user, t->opts.minimum_uid, t->opts.debug);
+	if (rc != PAM_SUCCESS) {
+		free(value);
+		return rc; /* out of scope (PAM_IGNORE): no request at all */
+	}
+	rc = return_to_accept(t->pamh, t->opts.allow_return_to, value, &address);
+	if (rc == PAM_SUCCESS && address != NULL) {
+		free(t->opts.redirect_to);
+		t->opts.redirect_to = address;
+		t->opts.return_to_in_use = true;
+	}
+	return rc;
+}
+
 int flow_authenticate(struct txn *t, char **refused_as)
 {
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
 	struct binding b = { 0 };
-	int rc = scope_check(t->pamh, t->user, t->opts.minimum_uid, t->opts.debug);
+	int rc = scope_and_return_to(t);
 
 	if (rc != PAM_SUCCESS)
-		return rc; /* out of scope (PAM_IGNORE): no request at all */
+		return rc;
 	rc = expected_binding(t, &b);
 	if (rc == PAM_SUCCESS)
 		rc = txn_api(t, &api);

@@ -39,6 +39,7 @@ int flow_v4_login(struct txn *t, struct tmdb_client *api, struct tmdb_session *s
 	char *request_token = NULL, *access_token = NULL, *object_id = NULL, *sid = NULL, *url = NULL;
 	struct v4_try v = { NULL, &access_token, &object_id };
 	struct approval_wait w = { .try_once = v4_try_once, .ctx = &v };
+	struct approval_host host = { t->pamh, t->flags, &t->opts };
 	long asked = clock_now_ms();
 	int rc = tmdb_v4_request_token(api, &request_token);
 
@@ -50,7 +51,7 @@ int flow_v4_login(struct txn *t, struct tmdb_client *api, struct tmdb_session *s
 		v.request_token = request_token;
 		w.url = url;
 		w.deadline_ms = deadline_ms(t, asked);
-		rc = approval_wait(t, api, &w);
+		rc = approval_wait(&host, api, &w);
 	}
 	if (rc == PAM_SUCCESS)
 		rc = tmdb_v4_convert(api, access_token, &sid);

@@ -41,7 +41,7 @@ module_pam_tmdb_la_LDFLAGS = -module -avoid-version -no-undefined -shared \
 	-Wl,--version-script=$(srcdir)/module/pam_tmdb.map -Wl,-z,relro -Wl,-z,now \
 	-Wl,-z,nodelete
 module_pam_tmdb_la_LIBADD = module/libtmdb.la
-EXTRA_DIST += module/pam_tmdb.map
+EXTRA_DIST += module/pam_tmdb.map module/layers.txt
 
 # Installed PAM modules are loaded by path; the libtool archive is of no use there.
 # (pamdir is a data directory for automake, so the module is installed by install-data.)

@@ -16,7 +16,6 @@
 #include <security/pam_ext.h>
 
 #include "ascii.h"
-#include "return_to.h"
 #include "safe_file.h"
 #include "wipe.h"
 
@@ -650,35 +649,14 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 	return PAM_SUCCESS;
 }
 
-/* The host's return address (return_to.h) replaces redirect_to for this login. It is checked
- * here, with the configuration, so that a refused one stops the login before any request. */
-static int apply_return_to(pam_handle_t *pamh, struct tmdb_options *o, char *value)
-{
-	char *address = NULL;
-	int rc = return_to_accept(pamh, o->allow_return_to, value, &address);
-	if (rc == PAM_SUCCESS && address != NULL) {
-		free(o->redirect_to);
-		o->redirect_to = address;
-		o->return_to_in_use = true;
-	}
-	return rc;
-}
-
 int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o)
 {
 	const char *conf = NULL;
-	char *return_to = NULL;
 	char err[320];
-	int rc;
+	int rc = options_defaults(o);
 
-	/* first, so that it leaves the PAM environment whatever the configuration says */
-	rc = return_to_take(pamh, &return_to);
-	if (rc == PAM_SUCCESS)
-		rc = options_defaults(o);
-	if (rc != PAM_SUCCESS) {
-		free(return_to);
+	if (rc != PAM_SUCCESS)
 		return rc;
-	}
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "conf=", 5) == 0)
 			conf = argv[i] + 5;
@@ -702,12 +680,7 @@ int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_op
 	}
 	if (o->api_key_file != NULL)
 		rc = load_api_key_file(pamh, o);
-	if (rc == PAM_SUCCESS) {
-		rc = apply_return_to(pamh, o, return_to);
-		return_to = NULL; /* apply_return_to took it */
-	}
 out:
-	free(return_to);
 	if (rc != PAM_SUCCESS)
 		options_free(o);
 	return rc;

@@ -55,10 +55,9 @@ struct tmdb_options {
 };
 
 /* Fills defaults, reads conf= (or the default file), applies arguments, validates, loads
- * api_key_file, then takes the host's return address out of the PAM environment (always) and,
- * with allow_return_to, puts it in place of redirect_to (return_to.h). Logs every problem
- * with the key's name. PAM_SUCCESS, PAM_SERVICE_ERR (a refused return address too) or
- * PAM_BUF_ERR; on failure the struct is already freed. */
+ * api_key_file. Logs every problem with the key's name. PAM_SUCCESS, PAM_SERVICE_ERR or
+ * PAM_BUF_ERR; on failure the struct is already freed. (The host's return address, which
+ * replaces redirect_to for one login, is taken by the flow: flow.c.) */
 int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o);
 
 /* Wipes secrets and frees every string. */
