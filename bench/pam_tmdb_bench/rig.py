@@ -46,6 +46,7 @@ class Rig:
         self.time_bin = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
         self.s = None
         self.tmp = None
+        self.cleanups = []   # callables run at teardown, last first (e.g. a second stand-in)
 
     def has(self, tool):
         """Optional tools: "pamtester" (with libpam_wrapper), "time" (GNU time), "callgrind"
@@ -97,6 +98,8 @@ class Rig:
 
     def teardown(self):
         try:
+            while self.cleanups:
+                self.cleanups.pop()()
             if self.s:
                 self.s.stop()
         finally:

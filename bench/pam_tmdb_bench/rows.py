@@ -15,6 +15,8 @@ A Row declares
                loop, loop_rss, loop_counts   one long-lived host, --repeat N (one run for the three)
                loop_control                  the same loop with pam_permit
                threads    one host, --threads T --repeat N
+               browser    Approve click in headless Chromium → tmdb-login's session line
+                          (browser.py), in `mode`; the requests per login follow the label
   runs       what it runs: TRUE, CURL3, CURL1, host(SERVICE), pamtester(SERVICE)
   expect     what every run must cost on the stand-in, {"requests": R, "connections": C}:
              checked on every run (quick mode too); a wrong count makes the exit status 1
@@ -92,6 +94,7 @@ class Row:
     base_key: str = None
     part: str = None            # cg_part rows: the function
     of: tuple = ()              # counts, cg_module, threads: the rows it reads
+    mode: str = None            # browser: "return" or "poll" (browser.MODES)
     outcome: str = None         # hung: the PAM result expected
     threads: int = None
     n: tuple = None
@@ -102,7 +105,7 @@ class Row:
     @property
     def needs(self):
         tool = {"rss": ("time",), "cg": ("callgrind",), "cg_part": ("callgrind",),
-                "cg_module": ("callgrind",)}.get(self.kind, ())
+                "cg_module": ("callgrind",), "browser": ("browser",)}.get(self.kind, ())
         return tool + (self.runs.needs if self.runs else ()) + (
             self.base.needs if self.base else ())
 
@@ -194,6 +197,16 @@ ROWS = [
     Row("8d", "peak RSS: tmdb-host + pam_tmdb, cached (+{over} over pam_permit)", "rss",
         host(CACHED), n=RSS_N, of=("8a",), floor=("8b",), ratio="%+.1f MiB vs curl",
         target=2 * MIB, target_text="≤ curl + 2 MiB", key="rss_cached"),
+    # issue 12: the approval noticed at once (tmdb-login's return address) against the
+    # module's own polling; each run starts Chromium, so few runs
+    Row("10a", "Approve click in Chromium → session from tmdb-login, return address "
+        "(allow_return_to=yes)", "browser", mode="return", n=(9, 2), target=0.150,
+        target_text="≤ 150 ms", key="browser_return",
+        missing=("10", "Approve click → session (browser)", "n/a (Chromium, chromedriver, "
+                 "selenium or tmdb-login missing)")),
+    Row("10b", "Approve click in Chromium → session from tmdb-login, the module's poll "
+        "(approval=poll, poll_interval=5), for comparison", "browser", mode="poll", n=(5, 1),
+        key="browser_poll"),
     Row("9", "give up on a hung server (token/new delayed {delay} ms; timeout={budget:g} s"
         "{which})", "hung", host(HUNG), outcome="PAM_AUTHINFO_UNAVAIL", n=(3, 1),
         target=0.10, target_text="budget ±10%", key="hung"),

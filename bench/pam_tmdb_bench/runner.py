@@ -6,7 +6,7 @@ import os
 import statistics
 import time
 
-from . import callgrind, measure
+from . import browser, callgrind, measure
 from .common import (DEFAULT_TIMEOUT, MIB, TOKEN_NEW, USER, BenchError, fmt_int, fmt_kib,
                      fmt_ms, fmt_range, summarize)
 from .floor import CurlFloor
@@ -15,7 +15,7 @@ from .rows import ROWS, SPAWN, TIME_RUNS, TIME_WARMUP, USER_MAP, host, services
 
 class Runner:
     KINDS = ("time", "sum", "counts", "rss", "hung", "cg", "cg_part", "cg_module", "loop",
-             "loop_rss", "loop_counts", "loop_control", "threads")
+             "loop_rss", "loop_counts", "loop_control", "threads", "browser")
 
     def __init__(self, rig, quick=False, runs=None, warmup=None, no_callgrind=False):
         self.rig = rig
@@ -49,6 +49,8 @@ class Runner:
     def has(self, tool):
         if tool == "callgrind" and self.no_callgrind:
             return False
+        if tool == "browser":
+            return browser.available(self.rig.builddir) is None
         return self.rig.has(tool)
 
     def run(self):
@@ -215,6 +217,31 @@ class Runner:
                   fmt_ms(res["median"]), fmt_range(res["min"], res["max"], fmt_ms),
                   str(res["n"]), "%+.1f%% vs budget" % (err * 100), row.target_text,
                   "yes" if abs(err) <= row.target else "**no**")
+
+    # ---- the browser round trip ---------------------------------------------------------
+
+    def _browser(self, row):
+        if "browser" not in self._memo:
+            bb = browser.BrowserBench(self.rig)
+            self.rig.cleanups.append(bb.close)
+            self._memo["browser"] = bb
+        try:
+            res = self._memo["browser"].measure(row.mode, self.n(row))
+        except BenchError as e:
+            # a failed browser run is an error of this row; the rows after it still run
+            self.errors.append(str(e))
+            self.emit(row.id, row.label, "failed")
+            return
+        self.put(row.key, res)
+        req = res["requests"]
+        label = row.label + " · %s API req/login" % (
+            "%d" % req["median"] if req["min"] == req["max"] else
+            "%g (%d–%d)" % (req["median"], req["min"], req["max"]))
+        met = ""
+        if row.target is not None:
+            met = "yes" if res["median"] <= row.target else "**no**"
+        self.emit(row.id, label, fmt_ms(res["median"]), fmt_range(res["min"], res["max"], fmt_ms),
+                  str(res["n"]), "", row.target_text or "", met)
 
     # ---- callgrind ------------------------------------------------------------------------
 
