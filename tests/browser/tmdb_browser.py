@@ -29,6 +29,7 @@ stderr otherwise (the JSON line says the same); 2 for a usage error. The driver 
 quit and the temporary profile (also Chromium's HOME) removed.
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -43,7 +44,8 @@ ACTIONS = ("approve", "deny")
 CHROMIUM_FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--disable-breakpad", "--no-default-browser-check",
+    "--disable-dev-shm-usage", "--disable-breakpad", "--disable-crash-reporter",
+    "--no-default-browser-check",
     "--no-proxy-server", "--window-size=1024,768",
 )
 
@@ -77,6 +79,16 @@ class Run:
         self.driver = None
 
     # -- Chromium ---------------------------------------------------------------
+
+    def check_tools(self):
+        """Names what is missing, rather than selenium's "session not created"."""
+        for path, package, var in ((self.chromium, "chromium", "TMDB_CHROMIUM"),
+                                   (self.chromedriver, "chromium-driver", "TMDB_CHROMEDRIVER")):
+            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+                raise BrowserError("%s is not an executable file (install Debian's %s, or set %s)"
+                                   % (path, package, var))
+        if importlib.util.find_spec("selenium") is None:
+            raise BrowserError("cannot import selenium (install python3-selenium)")
 
     def start(self, home):
         from selenium import webdriver
@@ -149,8 +161,15 @@ class Run:
         if self._find("signed-in-as") is None:
             raise BrowserError("sign-in failed: %s" % self._page_error())
 
+    def _load_failed(self):
+        """True when Chromium shows its own error page (the server could not be reached):
+        WebDriver then still reports the URL it was asked for."""
+        return self.driver.execute_script("return document.URL").startswith("chrome-error:")
+
     def drive(self):
         self.driver.get(self.url)
+        if self._load_failed():
+            raise BrowserError("cannot load %s" % self.url)
         self.sign_in()
         who = self._find("signed-in-as")
         if who is None:
@@ -165,7 +184,7 @@ class Run:
         final = self.driver.current_url
         self.record["final_url"] = final
         self.screenshot("final")
-        if final.startswith("chrome-error:"):
+        if self._load_failed():
             raise BrowserError("the page after the click did not load (%s)" % final)
 
 
@@ -182,6 +201,7 @@ def main(argv, env):
             raise BrowserError("TMDB_BROWSER_USER and TMDB_BROWSER_PASSWORD must be set")
         if run.action not in ACTIONS:
             raise BrowserError("TMDB_BROWSER_ACTION must be approve or deny, not %r" % run.action)
+        run.check_tools()
         home = tempfile.mkdtemp(prefix="tmdb-browser-")
         run.start(home)
         try:

@@ -58,7 +58,8 @@ def run_login_with_browser(pam, artifacts, action):
     pam.write()
     log = artifacts / "browser.jsonl"
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER") and not k.startswith("TMDB_")}
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER") and
+           (not k.startswith("TMDB_") or k in ("TMDB_CHROMIUM", "TMDB_CHROMEDRIVER"))}
     env.update({
         # tmdb-login opens a browser only for a desktop session; headless Chromium needs none
         "DISPLAY": ":tmdb-browser-test",
@@ -68,11 +69,27 @@ def run_login_with_browser(pam, artifacts, action):
         "TMDB_BROWSER_ARTIFACTS": str(artifacts), "TMDB_BROWSER_LOG": str(log),
         "TMDB_BROWSER_SPKI": spki_of(pam.standin.tls.server_cert),
     })
-    proc = subprocess.run(login_cmd(pam, ["--poll-interval", "3600", "--format", "json"]),
-                          stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=300)
-    out, err = proc.stdout.decode(), proc.stderr.decode("utf-8", "replace")
+    proc = subprocess.Popen(login_cmd(pam, ["--poll-interval", "3600", "--format", "json"]),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        # a browser that failed will never come back: do not wait out tmdb-login's timeout
+        gave_up = log.exists() and log.read_text().endswith("\n") and \
+            not json.loads(log.read_text().splitlines()[0])["ok"]
+        if gave_up or time.monotonic() > deadline:
+            proc.kill()
+            out, err = proc.communicate()
+            break
+    out, err = out.decode(), err.decode("utf-8", "replace")
     dump = "rc=%d\n--- stdout\n%s\n--- stderr\n%s" % (proc.returncode, out, err)
-    return proc.returncode, out, dump, browser_record(log, dump)
+    rec = browser_record(log, dump)
+    return proc.returncode, out, dump + "\n--- browser\n" + json.dumps(rec), rec
 
 
 def assert_back_at_listener(rec, token_outcome, dump):
