@@ -12,8 +12,9 @@ Environment:
     TMDB_BROWSER_ARTIFACTS   a directory: PNG screenshots of the approval page (before the
                              click) and of the final page are saved there
     TMDB_BROWSER_LOG         a file: one JSON line is appended per call, with at least
-                             click_monotonic (time.monotonic() just before the click, null if
-                             there was no click), final_url, ok, error (null when ok)
+                             click_monotonic (time.monotonic() just before the click; null if
+                             no click was made or no page followed it), final_url, ok,
+                             error (null when ok), signed_in_as, screenshots (paths)
     TMDB_BROWSER_SPKI        base64 SHA-256 hashes of server public keys (comma-separated) whose
                              certificates Chromium accepts without a trusted chain: the
                              stand-in's test certificate
@@ -124,18 +125,28 @@ class Run:
         found = self.driver.find_elements(By.ID, element_id)
         return found[0] if found else None
 
-    def _click_and_wait(self, button):
-        """Clicks a submit button and waits until the page it leads to has loaded (the old
-        page's document gone, the new one complete), whatever redirects happen between."""
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
+    def _click_and_wait(self, button, what):
+        """Clicks a submit button and waits until the page it leads to has loaded, whatever
+        redirects happen between; returns time.monotonic() of just before the click. The old
+        page is marked with a script variable, which the next document does not have: no
+        element of the old page is touched once the navigation may have started (that races
+        with Chromium tearing the page down)."""
+        from selenium.common.exceptions import TimeoutException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        button.click()
-        wait = WebDriverWait(self.driver, self.timeout)
-        wait.until(ec.staleness_of(old))
-        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.driver.execute_script("window.tmdbBrowserOldPage = true;")
+        clicked_at = time.monotonic()  # just before the click
+        try:
+            button.click()
+        except WebDriverException:
+            pass  # the click may race with the navigation it started; the wait below decides
+        wait = WebDriverWait(self.driver, self.timeout, ignored_exceptions=(WebDriverException,))
+        try:
+            wait.until(lambda d: d.execute_script(
+                "return window.tmdbBrowserOldPage === undefined && document.readyState === 'complete'"))
+        except TimeoutException:
+            raise BrowserError("no new page loaded within %g s of clicking %s" % (self.timeout, what))
+        return clicked_at
 
     def screenshot(self, what):
         if not self.artifacts:
@@ -157,7 +168,7 @@ class Run:
             return  # already signed in
         username.send_keys(self.user)
         self._find("password").send_keys(self.password)
-        self._click_and_wait(self._find("signin"))
+        self._click_and_wait(self._find("signin"), "Sign in")
         if self._find("signed-in-as") is None:
             raise BrowserError("sign-in failed: %s" % self._page_error())
 
@@ -179,8 +190,7 @@ class Run:
         if button is None:
             raise BrowserError("the page has no %s button" % self.action)
         self.screenshot("approval")
-        self.record["click_monotonic"] = time.monotonic()
-        self._click_and_wait(button)
+        self.record["click_monotonic"] = self._click_and_wait(button, self.action.capitalize())
         final = self.driver.current_url
         self.record["final_url"] = final
         self.screenshot("final")
