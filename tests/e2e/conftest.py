@@ -12,6 +12,8 @@ was not built (libmicrohttpd missing).
 """
 
 import os
+import re
+import shutil
 import ssl
 import sys
 import urllib.request
@@ -21,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from standin import Standin, make_tls, standin_binary  # noqa: E402
+from standin import Standin, builddir, make_tls, standin_binary  # noqa: E402
 
 
 # The hostile-server tests that prove time budgets and retry counts: each waits out its budget
@@ -143,4 +145,16 @@ def odd_servers(tls):
 
 
 # pam_tmdb under test: `pam` (HTTPS stand-in) and `pam_http` (plain HTTP), see tmdbpam.py.
+@pytest.fixture
+def artifacts(request):
+    """A fresh directory for this test's browser screenshots, kept under the build tree
+    ($TMDB_BUILDDIR/artifacts/browser/<test>/) as the test's artifacts."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
+    d = builddir() / "artifacts" / "browser" / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    print("browser screenshots: %s" % d)
+    return d
+
+
 from tmdbpam import pam, pam_http  # noqa: E402,F401  (fixtures)

@@ -19,7 +19,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from standin import DEFAULT_ACCESS_TOKEN, REPO, builddir
+from standin import DEFAULT_ACCESS_TOKEN, REPO
 
 BROWSER = REPO / "tests" / "browser" / "tmdb_browser.py"
 COOKIE = "tmdb_standin_signin"
@@ -342,17 +341,6 @@ def callback():
     listener = CallbackListener()
     yield listener
     listener.close()
-
-
-@pytest.fixture
-def artifacts(request):
-    """A fresh artifacts directory for this test's screenshots, under the build tree."""
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
-    d = builddir() / "artifacts" / "browser" / name
-    shutil.rmtree(d, ignore_errors=True)
-    d.mkdir(parents=True)
-    print("browser screenshots: %s" % d)
-    return d
 
 
 def spki_of(cert):

@@ -12,8 +12,6 @@ only. Screenshots are kept under $TMDB_BUILDDIR/artifacts/browser/<test>/.
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -22,23 +20,12 @@ import urllib.parse
 import pytest
 
 from test_browser_pages import BROWSER, PNG_MAGIC, spki_of
-from standin import builddir
 from test_tmdb_login import EXIT_OK, EXIT_REFUSED, SESSION_RE, login_cmd
 from tmdbpam import count
 
 SESSION_NEW = "/3/authentication/session/new"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def artifacts(request):
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
-    d = builddir() / "artifacts" / "browser" / name
-    shutil.rmtree(d, ignore_errors=True)
-    d.mkdir(parents=True)
-    print("browser screenshots: %s" % d)
-    return d
 
 
 def browser_record(log, proc_done, timeout=120):
