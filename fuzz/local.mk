@@ -10,18 +10,21 @@ FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -std=c11 -Wall -Wextra
 FUZZ_SMOKE_SECONDS = 20
 FUZZ_SMOKE_RUNS = 5000000
-FUZZ_TARGETS = fuzz_options fuzz_json fuzz_v4 fuzz_cache fuzz_user_map fuzz_text fuzz_approval fuzz_header
+FUZZ_TARGETS = fuzz_options fuzz_json fuzz_v4 fuzz_cache fuzz_user_map fuzz_text fuzz_approval fuzz_header fuzz_return_request
 
 fuzz_cppflags = -I$(top_srcdir)/module -I$(top_builddir) -DSYSCONFDIR='"$(sysconfdir)"' \
 	$(CURL_CFLAGS) $(YAJL_CFLAGS) $(QRENCODE_CFLAGS) $(PAM_CFLAGS)
 fuzz_libs = $(CURL_LIBS) $(YAJL_LIBS) $(QRENCODE_LIBS) -lpam -pthread
 fuzz_target_sources = fuzz/fuzz_options.c fuzz/fuzz_json.c fuzz/fuzz_v4.c fuzz/fuzz_cache.c fuzz/fuzz_user_map.c \
-	fuzz/fuzz_text.c fuzz/fuzz_approval.c fuzz/fuzz_header.c
+	fuzz/fuzz_text.c fuzz/fuzz_approval.c fuzz/fuzz_header.c fuzz/fuzz_return_request.c
 fuzz_programs = fuzz/fuzz_options fuzz/fuzz_json fuzz/fuzz_v4 fuzz/fuzz_cache fuzz/fuzz_user_map \
-	fuzz/fuzz_text fuzz/fuzz_approval fuzz/fuzz_header
+	fuzz/fuzz_text fuzz/fuzz_approval fuzz/fuzz_header fuzz/fuzz_return_request
+# What tmdb-login (login/) parses of untrusted bytes: fuzz_return_request links only this.
+fuzz_login_sources = login/return_request.c
 
 EXTRA_DIST += fuzz/README.md fuzz/fuzz_util.h fuzz/stubs.c $(fuzz_target_sources) \
 	fuzz/fuzz_json.dict fuzz/fuzz_v4.dict fuzz/fuzz_options.dict fuzz/fuzz_header.dict \
+	fuzz/fuzz_return_request.dict \
 	fuzz/corpus fuzz/regressions
 dist_noinst_SCRIPTS += fuzz/run-long.sh
 CLEANFILES += fuzz/.built fuzz/obj/*.o $(fuzz_programs)
@@ -31,8 +34,9 @@ CLEANFILES += fuzz/.built fuzz/obj/*.o $(fuzz_programs)
 # fuzz_header and fuzz_approval include module/http.c itself (its callbacks are static; a
 # client cannot be made through libpam outside a module), so they link without http.o.
 # The module's C files are taken from module/local.mk's list (pam_tmdb.c is not in it).
-fuzz/.built: $(module_libtmdb_la_SOURCES) $(fuzz_target_sources) fuzz/stubs.c fuzz/fuzz_util.h \
-		fuzz/local.mk config.h
+# fuzz_return_request links login/return_request.c (as fuzz/obj/login_*.o) and no module object.
+fuzz/.built: $(module_libtmdb_la_SOURCES) $(fuzz_login_sources) login/return_request.h \
+		$(fuzz_target_sources) fuzz/stubs.c fuzz/fuzz_util.h fuzz/local.mk config.h
 	@$(MKDIR_P) fuzz/obj
 	@set -e; objs=; \
 	for src in $(module_libtmdb_la_SOURCES); do \
@@ -43,11 +47,20 @@ fuzz/.built: $(module_libtmdb_la_SOURCES) $(fuzz_target_sources) fuzz/stubs.c fu
 	    -c $(top_srcdir)/$$src -o $$obj; \
 	  objs="$$objs $$obj"; \
 	done; \
+	for src in $(fuzz_login_sources); do \
+	  obj=fuzz/obj/login_`basename $$src .c`.o; \
+	  echo "  FUZZCC   $$obj"; \
+	  $(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(fuzz_cppflags) \
+	    -c $(top_srcdir)/$$src -o $$obj; \
+	done; \
 	echo "  FUZZCC   fuzz/obj/stubs.o"; \
 	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) $(fuzz_cppflags) -c $(top_srcdir)/fuzz/stubs.c -o fuzz/obj/stubs.o; \
 	for t in $(FUZZ_TARGETS); do \
 	  these=$$objs; \
-	  case $$t in fuzz_header|fuzz_approval) these=`echo " $$objs " | sed 's| fuzz/obj/http.o | |'` ;; esac; \
+	  case $$t in \
+	  fuzz_header|fuzz_approval) these=`echo " $$objs " | sed 's| fuzz/obj/http.o | |'` ;; \
+	  fuzz_return_request) these=fuzz/obj/login_return_request.o ;; \
+	  esac; \
 	  echo "  FUZZLD   fuzz/$$t"; \
 	  $(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer $(fuzz_cppflags) \
 	    $(top_srcdir)/fuzz/$$t.c $$these fuzz/obj/stubs.o $(fuzz_libs) -o fuzz/$$t; \

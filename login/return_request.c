@@ -124,6 +124,13 @@ enum return_verdict return_judge(const char *buf, size_t len, const char *path,
 		*why = "incomplete";
 		return RETURN_INCOMPLETE;
 	}
+	/* the limit holds whatever the caller's buffer: a header that ends past it was already
+	 * too large at its first RETURN_MAX_REQUEST bytes, and the verdict must not depend on how
+	 * the request was read */
+	if ((size_t)(end - buf) > RETURN_MAX_REQUEST) {
+		*why = "a request larger than " "4096" " bytes";
+		return RETURN_TOO_LARGE;
+	}
 	if (memchr(buf, '\0', (size_t)(end - buf)) != NULL) {
 		*why = "a NUL byte in the request";
 		return RETURN_BAD;
