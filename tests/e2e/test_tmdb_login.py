@@ -11,6 +11,7 @@ import os
 import pty
 import re
 import select
+import signal
 import socket
 import subprocess
 import time
@@ -438,3 +439,112 @@ def test_make_install_installs_program_and_manual(tmp_path):
     assert len(progs) == 1 and os.access(progs[0], os.X_OK), list(dest.rglob("*"))
     assert len(mans) == 1 and '.SH "EXIT STATUS"' in mans[0].read_text()
     assert subprocess.run([str(progs[0]), "--version"], capture_output=True).returncode == 0
+
+
+# -- --ipv6 ----------------------------------------------------------------------------------
+
+
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def test_ipv6_listener_is_the_return_address_and_the_login_succeeds(pam, standin):
+    """--ipv6: the return address is on [::1]; the browser comes back there approved."""
+    if not have_ipv6_loopback():
+        pytest.skip("no IPv6 loopback (::1) on this machine")
+    before = live(standin)
+    r = run_login(pam, "--ipv6", "--poll-interval", "3600", "--format", "json")
+    assert r.rc == EXIT_OK, r.dump()
+    redirect = urllib.parse.parse_qs(urllib.parse.urlsplit(r.url()).query)["redirect_to"][0]
+    back = urllib.parse.urlsplit(redirect)
+    assert back.scheme == "http" and back.netloc.startswith("[::1]:") and back.port, redirect
+    assert re.fullmatch(r"/tmdb-login/[0-9a-f]{32}", back.path), redirect
+    # the poll timer is an hour: only the return through [::1] can have ended the wait
+    ret = r.browser_step("return")
+    assert ret["status"] == 200 and "You can return to the application" in ret["body"], r.dump()
+    assert json.loads(r.stdout)["TMDB_ACCOUNT_USERNAME"] == "alice"
+    assert live(standin) == before + 1
+
+
+# -- --exec: signals -------------------------------------------------------------------------
+
+# The command: blocks SIGTERM, writes "PID SESSION_ID" to argv[1], waits for SIGTERM and
+# writes "SIGNO SENDER_PID" to argv[1].sig, then dies of it (the default action).
+SIGNAL_RECORDER = """\
+import os, signal, sys
+out = sys.argv[1]
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+with open(out + ".tmp", "w") as f:
+    f.write("%d %s" % (os.getpid(), os.environ["TMDB_SESSION_ID"]))
+os.rename(out + ".tmp", out)
+info = signal.sigwaitinfo({signal.SIGTERM})
+with open(out + ".sig.tmp", "w") as f:
+    f.write("%d %d" % (info.si_signo, info.si_pid))
+os.rename(out + ".sig.tmp", out + ".sig")
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+os.kill(os.getpid(), signal.SIGTERM)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+"""
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_exec_forwards_sigterm_and_then_closes_the_session(pam, standin, tmp_path, keep):
+    """SIGTERM sent to tmdb-login reaches the command (sent by tmdb-login); tmdb-login exits
+    with 128+15 as the command did, and deletes the TMDb session after the command ended
+    (unless --keep)."""
+    record = tmp_path / "command"
+    pam.conf["allow_return_to"] = "yes"
+    pam.write()
+    env = login_env(pam.dir, standin, "allow")
+    before = live(standin)
+    args = (["--keep"] if keep else []) + ["--exec", "/usr/bin/python3", "-c", SIGNAL_RECORDER, str(record)]
+    proc = subprocess.Popen(login_cmd(pam, args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    command_pid = None
+    try:
+        deadline = time.monotonic() + 120
+        while not record.exists():
+            assert proc.poll() is None, "tmdb-login ended (%r) before the command ran:\n%s" % (
+                proc.returncode, proc.stderr.read().decode("utf-8", "replace"))
+            assert time.monotonic() < deadline, "the command did not start within 120 s"
+            time.sleep(0.05)
+        command_pid, sid = record.read_text().split()
+        # the command runs with the session, which is live at the stand-in meanwhile
+        assert SESSION_RE.match(sid)
+        assert live(standin) == before + 1
+        assert count(standin, "DELETE", SESSION_DELETE) == 0
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        # a command that never got the signal waits for it forever
+        if command_pid is not None and not (tmp_path / "command.sig").exists():
+            try:
+                os.kill(int(command_pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    err = err.decode("utf-8", "replace")
+    signo, sender = (int(x) for x in (tmp_path / "command.sig").read_text().split())
+    assert signo == signal.SIGTERM
+    assert sender == proc.pid, "the SIGTERM came from pid %d, not tmdb-login (%d)" % (sender, proc.pid)
+    assert int(command_pid) != proc.pid
+    # tmdb-login(1): with --exec, 128+N when the command was ended by signal N
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert out == b""
+    revoked = {s["session_id"]: s["revoked"] for s in standin.sessions() if s.get("session_id")}
+    if keep:
+        assert live(standin) == before + 1, err
+        assert count(standin, "DELETE", SESSION_DELETE) == 0
+        assert revoked[sid] is False
+    else:
+        # pam_close_session ran after the command ended: the session is deleted on TMDb
+        assert live(standin) == before, err
+        assert count(standin, "DELETE", SESSION_DELETE) == 1
+        assert revoked[sid] is True
