@@ -10,6 +10,7 @@
 
 #include <security/pam_ext.h>
 
+#include "fork_guard.h"
 #include "scope.h"
 
 #define PW_BUF_START 4096
@@ -31,8 +32,13 @@ int scope_check(pam_handle_t *pamh, const char *user, long minimum_uid, bool deb
 			return PAM_BUF_ERR;
 		}
 		buf = nb;
-		/* getpwnam_r: thread-safe, unlike getpwnam */
+		/* getpwnam_r: thread-safe, unlike getpwnam. Inside the fork guard: glibc does not
+		 * reset the lock of its NSS module list in a child, so a host that forks while a
+		 * thread of ours loads the NSS modules (the first lookup) would hand the child a lock
+		 * that nobody will ever release */
+		fork_guard_enter();
 		err = getpwnam_r(user, &pw, buf, cap, &found);
+		fork_guard_leave();
 		if (err != ERANGE || cap >= PW_BUF_MAX)
 			break;
 		cap *= 2;

@@ -381,6 +381,12 @@ def test_fork_while_threads_authenticate_does_not_deadlock_the_child(pam):
     if os.environ.get("TMDB_HOST_WRAPPER"):
         # valgrind's exit-time leak check in each child counts the vanished threads' memory
         pytest.skip("forked children under valgrind report the parent's threads as leaks")
+    if os.environ.get("TMDB_SANITIZERS") == "yes":
+        # GCC 12's AddressSanitizer does not hold its allocator's locks across fork(): a child
+        # forked while another thread refills its allocator cache hangs inside the sanitizer
+        # (seen with gdb: __sanitizer::SizeClassAllocator64::GetFromAllocator), whatever the
+        # module does. The normal phase runs this test on the plain build.
+        pytest.skip("the sanitizer runtime's own allocator locks are not fork-safe")
     pam.standin.configure(auto_approve="alice")
     pam.conf["approval"] = "poll"
     r = pam.run("authenticate", timeout=300,
