@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "browser.h"
+#include "clock.h"
 #include "return_to.h"
 
 #define MAX_ANSWER 512
@@ -118,13 +118,6 @@ static void show_info(struct login_conv *c, const char *msg)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* One line from stdin, byte by byte (no stdio buffer that could swallow the next answer).
  * Returns NULL at end of input. */
 static char *read_line(bool echo_off)
@@ -188,12 +181,12 @@ static bool drain_stdin(void)
  * the module ("" or TMDB_RETURN_DENIED), to free. */
 static char *wait_for_return(struct login_conv *c)
 {
-	long timer = now_ms() + (long)c->o->poll_interval_s * 1000L;
+	long timer = clock_now_ms() + (long)c->o->poll_interval_s * 1000L;
 
 	for (;;) {
 		struct pollfd p[MAX_POLLFDS];
 		int n = 0, nl, timeout, ready;
-		long left = timer - now_ms();
+		long left = timer - clock_now_ms();
 
 		if (left <= 0)
 			return strdup(""); /* the module's turn to ask TMDb */

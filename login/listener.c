@@ -9,6 +9,7 @@
 #include <config.h>
 #endif
 #include "listener.h"
+#include "clock.h"
 #include "login.h"
 
 #include <arpa/inet.h>
@@ -19,7 +20,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_CLIENTS 8
@@ -42,13 +42,6 @@ struct listener {
 	char path[sizeof(PATH_PREFIX) + 2 * SECRET_BYTES];
 	struct client clients[MAX_CLIENTS];
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int random_path(char *out, size_t size)
 {
@@ -114,7 +107,7 @@ struct listener *listener_open(bool ipv6, unsigned timeout_s, char **url)
 		return NULL;
 	}
 	snprintf(*url, n, "http://%s:%u%s", ipv6 ? "[::1]" : "127.0.0.1", port, l->path);
-	l->deadline = now_ms() + (long)timeout_s * 1000L;
+	l->deadline = clock_now_ms() + (long)timeout_s * 1000L;
 	return l;
 }
 
@@ -166,7 +159,7 @@ int listener_pollfds(struct listener *l, struct pollfd *p, int max)
 
 int listener_timeout_ms(const struct listener *l)
 {
-	long now = now_ms(), next;
+	long now = clock_now_ms(), next;
 
 	if (!listener_is_open(l))
 		return -1;
@@ -271,7 +264,7 @@ static enum return_verdict read_client(struct listener *l, struct client *c, con
 enum return_verdict listener_serve(struct listener *l, const struct pollfd *p, int n,
 				   const char *token)
 {
-	long now = now_ms();
+	long now = clock_now_ms();
 	enum return_verdict result = RETURN_INCOMPLETE;
 
 	if (!listener_is_open(l))

@@ -13,6 +13,7 @@ login_tmdb_login_SOURCES = \
 	login/return_request.c login/return_request.h \
 	login/output.c login/output.h \
 	login/run_command.c login/run_command.h \
+	module/clock.c module/clock.h \
 	module/return_to.h
 login_tmdb_login_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(PAM_CFLAGS)
 login_tmdb_login_LDADD = $(PAM_LIBS) -lpam

@@ -19,8 +19,6 @@ log, reset before every run (paths under /3/ and /4/ only: the browser's favicon
 logged too).
 """
 
-import base64
-import hashlib
 import importlib.util
 import json
 import os
@@ -52,16 +50,6 @@ def available(builddir):
     return None
 
 
-def spki_of(cert):
-    """Chromium's --ignore-certificate-errors-spki-list value for a PEM certificate: the
-    stand-in's test certificate is accepted without trusting the test CA system-wide."""
-    pub = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-pubkey"],
-                         check=True, capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
-                         check=True, capture_output=True).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
 class BrowserBench:
     """Gets the rig as an object (the stand-in module, TLS material, service dir) and adds its
     own stand-in and two services to it."""
@@ -83,7 +71,7 @@ class BrowserBench:
             rig.pamhost.write_service(str(rig.svcdir), self.service(mode), [
                 "auth required %s conf=%s" % (rig.module, conf),
                 "account required %s conf=%s" % (rig.module, conf)])
-        self.spki = spki_of(rig.tls.server_cert)
+        self.spki = rig.standin_mod.spki_of(rig.tls.server_cert)
 
     @staticmethod
     def service(mode):

@@ -13,6 +13,8 @@ Environment:
     TMDB_BUILDDIR    build tree (default: the repository root)
 """
 
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -161,6 +163,16 @@ def make_tls(directory):
     return TLSMaterial(d, ca_cert, ca_key, server_cert, server_key, other_ca_cert,
                        untrusted_cert, untrusted_key, wrong_cert, wrong_key,
                        expired_cert, expired_key)
+
+
+def spki_of(cert):
+    """Chromium's --ignore-certificate-errors-spki-list value for a PEM certificate (how
+    a browser test trusts the stand-in's test certificate without a system-wide CA)."""
+    pub = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-pubkey"],
+                         check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
+                         check=True, capture_output=True).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 # --------------------------------------------------------------------------

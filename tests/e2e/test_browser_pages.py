@@ -13,8 +13,6 @@ $TMDB_BUILDDIR/artifacts/browser/<test>/. These tests fail, not skip, when Chrom
 chromedriver or selenium is missing.
 """
 
-import base64
-import hashlib
 import http.server
 import json
 import os
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from standin import DEFAULT_ACCESS_TOKEN, REPO
+from standin import DEFAULT_ACCESS_TOKEN, REPO, spki_of
 
 BROWSER = REPO / "tests" / "browser" / "tmdb_browser.py"
 COOKIE = "tmdb_standin_signin"
@@ -341,15 +339,6 @@ def callback():
     listener = CallbackListener()
     yield listener
     listener.close()
-
-
-def spki_of(cert):
-    """Chromium's --ignore-certificate-errors-spki-list value for a PEM certificate."""
-    pub = subprocess.run(["openssl", "x509", "-in", str(cert), "-noout", "-pubkey"],
-                         check=True, capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub,
-                         check=True, capture_output=True).stdout
-    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 def run_browser(standin, url, artifacts, action="approve", user="alice", password="alicepw"):

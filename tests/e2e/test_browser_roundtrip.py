@@ -19,7 +19,8 @@ import urllib.parse
 
 import pytest
 
-from test_browser_pages import BROWSER, PNG_MAGIC, spki_of
+from standin import spki_of
+from test_browser_pages import BROWSER, PNG_MAGIC
 from test_tmdb_login import EXIT_OK, EXIT_REFUSED, SESSION_RE, login_cmd
 from tmdbpam import count
 
