@@ -25,8 +25,8 @@ tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request \
-	tests/unit/test_layers.sh
-dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py
+	tests/unit/test_layers.sh tests/unit/test_spdx.sh
+dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
 EXTRA_DIST += \
