@@ -28,6 +28,7 @@ void login_conv_free(struct login_conv *c)
 	free(c->url);
 	free(c->token);
 	c->url = c->token = NULL;
+	approval_page_remove(&c->page);
 }
 
 static bool token_char(char ch)
@@ -97,7 +98,7 @@ static void take_url(struct login_conv *c, const char *s, size_t n)
 	c->token = login_token_of_url(url);
 	if (!c->browser_tried && !c->o->no_browser) {
 		c->browser_tried = true;
-		browser_open(url, c->o->quiet);
+		browser_open(url, c->o->quiet, &c->page);
 	}
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "approval_page.h"
 #include "listener.h"
 #include "login.h"
 
@@ -13,6 +14,7 @@ struct login_conv {
 	char *url;                 /* the approval URL last shown */
 	char *token;               /* its request token, when it could be read from it */
 	bool browser_tried;        /* once per login */
+	struct approval_page page; /* what the browser was given; removed after authentication */
 	bool stdin_eof;            /* stdin has ended: the wait goes on without it */
 	bool no_answer;            /* a prompt found no answer (end of input) */
 	bool returned_denied;      /* the browser came back denied */
