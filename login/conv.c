@@ -220,10 +220,13 @@ static char *wait_for_return(struct login_conv *c)
 				fputc('\n', stderr);
 				if (!c->o->quiet)
 					say("the browser came back %s", v == RETURN_APPROVED ? "approved" : "denied");
-				if (v == RETURN_DENIED) {
+				if (v == RETURN_DENIED && c->secret_private) {
 					c->returned_denied = true;
 					return strdup(TMDB_RETURN_DENIED);
 				}
+				if (v == RETURN_DENIED)
+					say("stderr can be read by others, and the approval URL with the return "
+					    "address went there: a denied return may be forged, so TMDb is asked");
 				return strdup("");
 			}
 		}

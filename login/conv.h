@@ -18,6 +18,8 @@ struct login_conv {
 	bool stdin_eof;            /* stdin has ended: the wait goes on without it */
 	bool no_answer;            /* a prompt found no answer (end of input) */
 	bool returned_denied;      /* the browser came back denied */
+	bool secret_private;       /* the approval URL reached no one but the user (say_is_private):
+				    * only then may a denied return end the login */
 };
 
 int login_conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,

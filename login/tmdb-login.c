@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof c);
 	c.o = &o;
+	c.secret_private = say_is_private();
 	rc = start(&o, user, &pc, &pamh);
 	if (rc != PAM_SUCCESS) {
 		say("cannot start the PAM service %s: %s", o.service, pam_strerror(pamh, rc));

@@ -101,8 +101,24 @@ def follow_page(arg):
     return url
 
 
+def inherited_fds():
+    """{fd: target} of what this process got from tmdb-login (before it opens anything)."""
+    me = "/proc/%d/fd" % os.getpid()
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink("/proc/self/fd/" + name)
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        if target != me:
+            fds[name] = target
+    return fds
+
+
 def main():
+    fds = inherited_fds()
     arg = sys.argv[1]
+    log(fds=fds)
     if arg.startswith("file://"):
         url = follow_page(arg)
     else:

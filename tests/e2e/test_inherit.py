@@ -8,6 +8,7 @@ The program started lists its own descriptors (`ls -l /proc/$$/fd` of the shell,
 review that found the defect did); a socket there is the module's connection or libcurl's
 wake-up socket pair."""
 
+import json
 import os
 import pty
 import re
@@ -19,10 +20,12 @@ import time
 import urllib.parse
 import urllib.request
 import ssl
+import sys
 
 import pytest
 from pathlib import Path
 
+from test_tmdb_login import login_cmd, login_env
 from tmdbpam import count, module_path
 
 SESSION_NEW = "/3/authentication/session/new"
@@ -181,3 +184,195 @@ def test_shell_started_by_su_gets_no_socket(pam, standin, tmp_path, request):
     assert sockets(fds) == {}, "the shell inherited %s\n%s" % (sockets(fds), dump)
     # su itself held the module's sockets while the shell ran: there was something to inherit
     assert sockets(su_fds), "su held no socket: %s\n%s" % (su_fds, dump)
+
+
+# -- tmdb-login: what another local user can see of a login in progress ----------------------
+
+NOBODY = 65534
+
+# Run as nobody while a login waits: every 20 ms, every process's arguments (readable by all
+# users), and the files named on the command line; at end of stdin, one JSON line of all it saw.
+SNOOP = r'''
+import json, os, select, sys, time
+seen, files = set(), {}
+end = time.monotonic() + 180   # never outlives a test that failed without stopping it
+def scan():
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    seen.add(f.read().replace(b"\0", b" ").decode("utf-8", "replace"))
+            except OSError:
+                pass
+    for path in sys.argv[1:]:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                files[path] = f.read()
+        except OSError as e:
+            files.setdefault(path, None)
+while True:
+    scan()
+    if select.select([0], [], [], 0.02)[0] or time.monotonic() > end:
+        break
+print(json.dumps({"cmdlines": sorted(seen), "files": files}))
+'''
+
+
+class Snoop:
+    """Another local user (nobody) reading what it can while a login runs."""
+
+    def __init__(self, *paths):
+        if os.geteuid() != 0:
+            pytest.skip("needs root to run a scan as another user")
+        self.proc = subprocess.Popen([sys.executable, "-c", SNOOP] + [str(p) for p in paths],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     user=NOBODY, group=NOBODY, extra_groups=[], cwd="/")
+
+    def files(self):
+        """What it can read of the files now (one scan), leaving it running."""
+        return self.result(stop=False)["files"]
+
+    def result(self, stop=True):
+        if not stop:
+            one = subprocess.run([sys.executable, "-c", SNOOP] + self.proc.args[3:], input=b"",
+                                 stdout=subprocess.PIPE, user=NOBODY, group=NOBODY,
+                                 extra_groups=[], cwd="/", check=True)
+            return json.loads(one.stdout)
+        out, _ = self.proc.communicate(b"", timeout=30)
+        return json.loads(out)
+
+
+def secrets_of(url):
+    """The request token, the return address and its secret path in an approval URL."""
+    parts = urllib.parse.urlsplit(url)
+    token = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    back = urllib.parse.parse_qs(parts.query)["redirect_to"][0]
+    return token, back, urllib.parse.urlsplit(back).path
+
+
+def test_approval_url_stands_in_no_process_arguments(pam, standin, tmp_path):
+    """tmdb-login waits while its browser runs (and keeps running after it came back, as a
+    browser does); nobody scans /proc/*/cmdline all along and tries the page the browser was
+    given. It sees the browser, but no request token, no redirect_to, no secret path."""
+    pam.conf["allow_return_to"] = "yes"
+    pam.write()
+    env = login_env(pam.dir, standin, "allow")
+    env.update(FAKE_BROWSER_DELAY="1.5", FAKE_BROWSER_LINGER="3")
+    snoop = Snoop()
+    proc = subprocess.run(login_cmd(pam, ["--format", "json"]), stdin=subprocess.DEVNULL,
+                          capture_output=True, env=env, timeout=120)
+    log = pam.dir / "browser.log"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    url = next(e["url"] for e in entries if "url" in e)
+    assert proc.returncode == 0, (proc.stderr, entries)
+    # the browser is still running (LINGER): the scan goes on while it holds its arguments
+    time.sleep(1)
+    argv = next(e["argv"] for e in entries if "argv" in e)
+    page = next((e for e in entries if "page" in e), {"page": "(none)"})
+    seen = Snoop(page["page"], os.path.dirname(page["page"])).files()
+    got = snoop.result()
+    token, back, secret = secrets_of(url)
+    assert any("fake_browser.py" in c and argv[0] in c for c in got["cmdlines"]), got
+    for c in got["cmdlines"]:
+        for s in (token, secret, back):
+            assert s not in c, "%r in a process's arguments: %r" % (s, c)
+        # (other logins may run on the machine at the same time: the word itself is looked
+        # for only in this login's processes)
+        if argv[0] in c or login_cmd(pam, [])[0] in c:
+            assert "redirect_to" not in c, c
+    # the browser was given the page, which leads to the approval URL; no one else could read
+    # it, and it is gone
+    assert argv == ["file://" + page["page"]], entries
+    assert (page["page_mode"], page["dir_mode"]) == ("0o600", "0o700"), page
+    assert set(seen.values()) == {None}, seen
+    assert not os.path.exists(os.path.dirname(page["page"])), "the page was not removed"
+    # the URL is still on the user's own terminal (stderr)
+    assert url in proc.stderr.decode()
+
+
+def test_forged_denied_with_a_secret_others_could_read_does_not_end_the_login(
+        pam, standin, tmp_path, request):
+    """stderr goes to a log file everyone may read: the approval URL, and the return address's
+    secret in it, are there for nobody to read. Nobody reads it (and every process's
+    arguments), and sends the listener denied=true with the token and the secret. The login
+    goes on (tmdb-login asks TMDb instead); the user approves; it succeeds."""
+    pam.conf["allow_return_to"] = "yes"
+    pam.write()
+    shared = Path(tempfile.mkdtemp(prefix="tmdb-log-"))
+    request.addfinalizer(lambda: shutil.rmtree(str(shared), ignore_errors=True))
+    os.chmod(str(shared), 0o755)
+    errlog = shared / "login.log"
+    env = login_env(pam.dir, standin)               # no browser: the URL is only printed
+    with open(str(errlog), "w") as err:
+        os.chmod(str(errlog), 0o644)
+        proc = subprocess.Popen(login_cmd(pam, ["--format", "json", "--poll-interval", "3600"]),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env)
+    try:
+        snoop = Snoop(errlog)
+        deadline = time.monotonic() + 30
+        url = None
+        while url is None:
+            assert time.monotonic() < deadline and proc.poll() is None, errlog.read_text()
+            text = snoop.files()[str(errlog)] or ""
+            m = re.search(r"^(https://\S+redirect_to=\S+)$", text, re.M)
+            url = m.group(1) if m else None
+            time.sleep(0.05)
+        token, back, _ = secrets_of(url)
+        asked = count(standin, "POST", SESSION_NEW)
+        forged = subprocess.run(
+            [sys.executable, "-c", "import sys, urllib.request as u\n"
+             "try:\n  r = u.urlopen(sys.argv[1], timeout=15); print(r.status)\n"
+             "except Exception as e:\n  print(getattr(e, 'code', e))",
+             back + "?request_token=%s&denied=true" % token],
+            stdout=subprocess.PIPE, text=True, user=NOBODY, group=NOBODY, extra_groups=[],
+            cwd="/", timeout=30, env={"PATH": "/usr/bin:/bin", "no_proxy": "*"})
+        # the listener took it (so the attack reached it), and tmdb-login asked TMDb, which
+        # says "not approved yet": the wait goes on
+        assert forged.stdout.strip() == "200", forged.stdout
+        deadline = time.monotonic() + 30
+        while count(standin, "POST", SESSION_NEW) == asked:
+            assert time.monotonic() < deadline and proc.poll() is None, errlog.read_text()
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert proc.poll() is None, errlog.read_text()
+        # the user approves, and presses Enter
+        assert approve(standin, url, "alice") == 200
+        out, _ = proc.communicate(b"\n", timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = errlog.read_text()
+    assert proc.returncode == 0, text
+    assert json.loads(out)["TMDB_ACCOUNT_USERNAME"] == "alice"
+    assert "denied in the browser" not in text
+    assert "a denied return may be forged, so TMDb is asked" in text, text
+    snoop.result()
+
+
+def test_exec_command_and_browser_get_only_standard_descriptors(pam, standin, tmp_path):
+    """tmdb-login --exec: the command lists its descriptors: 0, 1 and 2, not the module's
+    connection, libcurl's socket pair, the listener, nor a descriptor tmdb-login itself was
+    given (a pipe here). The browser (fake_browser.py) lists its own: the same."""
+    pam.conf["allow_return_to"] = "yes"
+    pam.write()
+    env = login_env(pam.dir, standin, "allow")
+    r, w = os.pipe()
+    try:
+        proc = subprocess.run(login_cmd(pam, ["--exec", "sh", "-c", "ls -l /proc/$$/fd"]),
+                              stdin=subprocess.DEVNULL, capture_output=True, env=env,
+                              timeout=120, pass_fds=(w,))
+    finally:
+        os.close(r)
+        os.close(w)
+    assert proc.returncode == 0, proc.stderr
+    fds = {}
+    for line in proc.stdout.decode().splitlines():
+        m = re.search(r" (\d+) -> (.*)$", line)
+        if m:
+            fds[int(m.group(1))] = m.group(2)
+    assert sorted(fds) == [0, 1, 2], fds
+    entries = [json.loads(line) for line in (pam.dir / "browser.log").read_text().splitlines()]
+    browser_fds = next(e["fds"] for e in entries if "fds" in e)
+    assert sorted(browser_fds) == ["0", "1", "2"], browser_fds
+    assert set(browser_fds.values()) == {"/dev/null"}, browser_fds
