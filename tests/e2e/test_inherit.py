@@ -13,9 +13,11 @@ import os
 import pty
 import re
 import select
+import socket
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -376,3 +378,51 @@ def test_exec_command_and_browser_get_only_standard_descriptors(pam, standin, tm
     browser_fds = next(e["fds"] for e in entries if "fds" in e)
     assert sorted(browser_fds) == ["0", "1", "2"], browser_fds
     assert set(browser_fds.values()) == {"/dev/null"}, browser_fds
+
+
+def test_a_flood_of_connections_is_told_once(pam, standin):
+    """Anyone may connect to the listener's port. 40 connections that send nothing (more than
+    it reads at once: the oldest are dropped) and 20 refused requests: one line for the drops,
+    at most 8 refused lines and one more, not one line per connection; the login still
+    succeeds."""
+    pam.conf["allow_return_to"] = "yes"
+    pam.write()
+    env = login_env(pam.dir, standin)                   # no browser
+    proc = subprocess.Popen(login_cmd(pam, ["--format", "json", "--poll-interval", "3600"]),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    err = []
+    reader = threading.Thread(target=lambda: err.extend(iter(proc.stderr.readline, b"")))
+    reader.start()
+    held = []
+    try:
+        deadline = time.monotonic() + 30
+        url = None
+        while url is None:
+            assert time.monotonic() < deadline, b"".join(err)
+            m = re.search(r"^(https://\S+redirect_to=\S+)$",
+                          b"".join(err).decode("utf-8", "replace"), re.M)
+            url = m.group(1) if m else None
+            time.sleep(0.05)
+        token, back, path = secrets_of(url)
+        port = urllib.parse.urlsplit(back).port
+        for _ in range(40):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /nothing HTTP/1.1\r\n\r\n")
+                s.recv(4096)
+        assert approve(standin, url, "alice") == 200
+        out, _ = proc.communicate(b"\n", timeout=60)
+    finally:
+        for s in held:
+            s.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=10)
+    text = b"".join(err).decode("utf-8", "replace")
+    assert proc.returncode == 0 and json.loads(out)["TMDB_ACCOUNT_USERNAME"] == "alice", text
+    assert text.count("too many connections at once") == 1, text
+    assert text.count("return address: refused a request") == 8, text
+    assert text.count("refused more requests; no further ones are told") == 1, text
