@@ -1,12 +1,18 @@
-/* browser.c — the browser is someone else's program: it gets the URL as one argument, never
- * through a shell, and nothing of ours but the URL (no terminal, no stdout, no descriptors:
- * everything here is O_CLOEXEC). It is started only with a desktop session, because a text
- * browser without the terminal could not work and would leave the user waiting. */
+/* browser.c — the browser is someone else's program: it gets one argument, never through a
+ * shell, and nothing of ours but that argument: no terminal, no stdout, and no descriptor
+ * but 0, 1 and 2 on /dev/null (only_stdio.c marks every other one close-on-exec, the module's
+ * and libcurl's included). The argument is the file:// URL of the private page that leads to
+ * the approval URL (approval_page.h), never the approval URL itself: a browser keeps its
+ * arguments for as long as it runs, and every local user can read them. It is started only
+ * with a desktop session, because a text browser without the terminal could not work and
+ * would leave the user waiting. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
 #include "browser.h"
 #include "login.h"
+#include "only_stdio.h"
+#include "approval_page.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -146,13 +152,14 @@ static void exec_detached(char **argv, int report_fd)
 	if (null > 2)
 		close(null);
 	setsid();
+	only_stdio_at_exec();
 	execvp(argv[0], argv);
 	err = errno;
 	(void)!write(report_fd, &err, sizeof err);
 	_exit(127);
 }
 
-bool browser_open(const char *url, bool quiet)
+bool browser_open(const char *url, bool quiet, struct approval_page *page)
 {
 	const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
 	char **argv;
@@ -162,7 +169,11 @@ bool browser_open(const char *url, bool quiet)
 
 	if ((display == NULL || *display == '\0') && (wayland == NULL || *wayland == '\0'))
 		return false;
-	argv = browser_command(url);
+	if (!approval_page_make(page, url)) {
+		say("not opening a browser: open the URL above yourself");
+		return false;
+	}
+	argv = browser_command(page->file_url);
 	if (argv == NULL)
 		return false;
 	if (pipe2(report, O_CLOEXEC) != 0) {

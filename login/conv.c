@@ -28,6 +28,7 @@ void login_conv_free(struct login_conv *c)
 	free(c->url);
 	free(c->token);
 	c->url = c->token = NULL;
+	approval_page_remove(&c->page);
 }
 
 static bool token_char(char ch)
@@ -97,7 +98,7 @@ static void take_url(struct login_conv *c, const char *s, size_t n)
 	c->token = login_token_of_url(url);
 	if (!c->browser_tried && !c->o->no_browser) {
 		c->browser_tried = true;
-		browser_open(url, c->o->quiet);
+		browser_open(url, c->o->quiet, &c->page);
 	}
 }
 
@@ -219,10 +220,13 @@ static char *wait_for_return(struct login_conv *c)
 				fputc('\n', stderr);
 				if (!c->o->quiet)
 					say("the browser came back %s", v == RETURN_APPROVED ? "approved" : "denied");
-				if (v == RETURN_DENIED) {
+				if (v == RETURN_DENIED && c->secret_private) {
 					c->returned_denied = true;
 					return strdup(TMDB_RETURN_DENIED);
 				}
+				if (v == RETURN_DENIED)
+					say("stderr can be read by others, and the approval URL with the return "
+					    "address went there: a denied return may be forged, so TMDb is asked");
 				return strdup("");
 			}
 		}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "approval_page.h"
 #include "listener.h"
 #include "login.h"
 
@@ -13,9 +14,12 @@ struct login_conv {
 	char *url;                 /* the approval URL last shown */
 	char *token;               /* its request token, when it could be read from it */
 	bool browser_tried;        /* once per login */
+	struct approval_page page; /* what the browser was given; removed after authentication */
 	bool stdin_eof;            /* stdin has ended: the wait goes on without it */
 	bool no_answer;            /* a prompt found no answer (end of input) */
 	bool returned_denied;      /* the browser came back denied */
+	bool secret_private;       /* the approval URL reached no one but the user (say_is_private):
+				    * only then may a denied return end the login */
 };
 
 int login_conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,

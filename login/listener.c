@@ -4,7 +4,9 @@
  * most MAX_CLIENTS are read at once (the oldest gives way), so silent or slow clients cannot
  * keep the browser's real return out. Every well-formed return ends the current wait; the
  * socket stays open until the end of the authentication, so that a forged return cannot use
- * up the one the real browser will send. */
+ * up the one the real browser will send. Anyone on the machine can connect to the port: what
+ * connections do is told on the terminal in a bounded number of lines (a flood of them once),
+ * so that they cannot bury the approval URL and the prompt. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -26,6 +28,8 @@
 #define READ_TIMEOUT_MS 5000
 #define PATH_PREFIX "/tmdb-login/"
 #define SECRET_BYTES 16
+/* refused requests are each told up to this many times, then once that more were refused */
+#define MAX_REFUSAL_LINES 8
 
 struct client {
 	int fd;                 /* -1: free slot */
@@ -41,6 +45,9 @@ struct listener {
 	unsigned timeout_s;
 	char path[sizeof(PATH_PREFIX) + 2 * SECRET_BYTES];
 	struct client clients[MAX_CLIENTS];
+	bool told_dropped;      /* "too many connections" was said */
+	bool told_slow;         /* "sent no whole request" was said */
+	unsigned refusals;      /* refused requests so far */
 };
 
 static int random_path(char *out, size_t size)
@@ -227,8 +234,11 @@ static void accept_all(struct listener *l, long now)
 			if (slot == NULL || c->accepted < slot->accepted)
 				slot = c;
 		}
-		if (slot->fd >= 0)
-			say("return address: too many connections at once; dropped the oldest");
+		if (slot->fd >= 0 && !l->told_dropped) {
+			say("return address: too many connections at once; dropping the oldest "
+			    "(said once, however many follow)");
+			l->told_dropped = true;
+		}
 		drop(slot);
 		slot->fd = fd;
 		slot->accepted = now;
@@ -257,7 +267,11 @@ static enum return_verdict read_client(struct listener *l, struct client *c, con
 	drop(c);
 	if (v == RETURN_APPROVED || v == RETURN_DENIED)
 		return v;
-	say("return address: refused a request (%s): %s", return_status(v), why);
+	if (l->refusals < MAX_REFUSAL_LINES)
+		say("return address: refused a request (%s): %s", return_status(v), why);
+	else if (l->refusals == MAX_REFUSAL_LINES)
+		say("return address: refused more requests; no further ones are told");
+	l->refusals++;
 	return RETURN_INCOMPLETE;
 }
 
@@ -285,8 +299,10 @@ enum return_verdict listener_serve(struct listener *l, const struct pollfd *p, i
 	for (int j = 0; j < MAX_CLIENTS; j++) {
 		struct client *c = &l->clients[j];
 		if (c->fd >= 0 && c->deadline <= now) {
-			say("return address: a connection sent no whole request in %d ms; closed it",
-			    READ_TIMEOUT_MS);
+			if (!l->told_slow)
+				say("return address: a connection sent no whole request in %d ms; closed it "
+				    "(said once, however many follow)", READ_TIMEOUT_MS);
+			l->told_slow = true;
 			answer(c->fd, RETURN_BAD);
 			drop(c);
 		}

@@ -9,6 +9,8 @@ login_tmdb_login_SOURCES = \
 	login/text.c \
 	login/conv.c login/conv.h \
 	login/browser.c login/browser.h \
+	login/approval_page.c login/approval_page.h \
+	login/only_stdio.c login/only_stdio.h \
 	login/listener.c login/listener.h \
 	login/return_request.c login/return_request.h \
 	login/output.c login/output.h \

@@ -49,6 +49,8 @@ int login_exit_for_pam(int pam_rc);
 /* text.c: messages for the user go to stderr, with control characters made visible */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void say_text(const char *text);
+/* true when what say() writes (the approval URL among it) can be read by no other user */
+bool say_is_private(void);
 
 /* The session variables the module puts into the PAM environment, in output order. */
 extern const char *const login_session_vars[];

@@ -1,4 +1,5 @@
-/* run_command.c — the command runs as our child, so that the PAM session can be closed (and
+/* run_command.c — the command gets standard input, output and error and no other descriptor
+ * (only_stdio.h). It runs as our child, so that the PAM session can be closed (and
  * the TMDb session deleted) after it ends, whatever way it ends. A signal meant to stop the
  * login (kill, a service manager) is passed on to the command; the terminal's own Ctrl-C
  * already reaches the command, which is in our process group, so it is not sent twice. */
@@ -7,6 +8,7 @@
 #endif
 #include "run_command.h"
 #include "login.h"
+#include "only_stdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,7 @@ int run_command(char *const argv[], char *const envp[])
 			signal(forwarded[i], SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+		only_stdio_at_exec();
 		execvpe(argv[0], argv, envp);
 		err = errno;
 		(void)!write(report[1], &err, sizeof err);

@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof c);
 	c.o = &o;
+	c.secret_private = say_is_private();
 	rc = start(&o, user, &pc, &pamh);
 	if (rc != PAM_SUCCESS) {
 		say("cannot start the PAM service %s: %s", o.service, pam_strerror(pamh, rc));
@@ -232,6 +233,8 @@ int main(int argc, char **argv)
 	/* the return address is for this authentication only */
 	listener_close(c.listener);
 	c.listener = NULL;
+	/* the browser has loaded the page, or will find it gone: either way it is no longer needed */
+	approval_page_remove(&c.page);
 	if (pam_getenv(pamh, TMDB_RETURN_TO_ENV) != NULL)
 		pam_putenv(pamh, TMDB_RETURN_TO_ENV);
 	if (rc == PAM_SUCCESS)

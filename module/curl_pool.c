@@ -5,11 +5,12 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "cloexec.h"
 #include "fork_guard.h"
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static CURL *idle[CURL_POOL_MAX_IDLE];
+static struct curl_pair idle[CURL_POOL_MAX_IDLE];
 static size_t n_idle;
 static pid_t pool_pid;
 
@@ -50,33 +51,48 @@ static void adopt_pool_if_forked(void)
 	}
 }
 
-CURL *curl_pool_take(void)
+bool curl_pool_take(struct curl_pair *out)
 {
-	CURL *h = NULL;
+	bool found = false;
 	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&pool_lock);
 	adopt_pool_if_forked();
-	if (n_idle > 0)
-		h = idle[--n_idle];
+	if (n_idle > 0) {
+		*out = idle[--n_idle];
+		found = true;
+	}
 	pthread_mutex_unlock(&pool_lock);
-	return h != NULL ? h : curl_easy_init();
+	if (found)
+		return true;
+	out->easy = curl_easy_init();
+	out->multi = out->easy != NULL ? cloexec_multi_init() : NULL;
+	if (out->multi == NULL) {
+		curl_easy_cleanup(out->easy);
+		out->easy = NULL;
+		return false;
+	}
+	return true;
 }
 
-void curl_pool_give(CURL *h)
+void curl_pool_give(struct curl_pair *p)
 {
-	if (h == NULL)
+	bool kept = false;
+	if (p == NULL || p->easy == NULL)
 		return;
 	pthread_mutex_lock(&pool_lock);
 	adopt_pool_if_forked();
 	if (n_idle < CURL_POOL_MAX_IDLE) {
-		idle[n_idle++] = h;
-		h = NULL;
+		idle[n_idle++] = *p;
+		kept = true;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (h != NULL) {
-		/* closes the TLS connection: OpenSSL inside */
+	if (!kept) {
+		/* closes the TLS connection (the multi's cache holds it): OpenSSL inside */
 		fork_guard_enter();
-		curl_easy_cleanup(h);
+		curl_multi_cleanup(p->multi);
+		curl_easy_cleanup(p->easy);
 		fork_guard_leave();
 	}
+	p->easy = NULL;
+	p->multi = NULL;
 }

@@ -1,5 +1,7 @@
 /* HTTP over libcurl. Why one handle per transaction: TMDb's three steps then share one
- * TCP+TLS connection, and the CA store is parsed once. */
+ * TCP+TLS connection, and the CA store is parsed once. Why the module drives it through its
+ * own multi handle instead of curl_easy_perform: every descriptor libcurl keeps must be
+ * close-on-exec (cloexec.h), and the multi that curl_easy_perform makes is out of reach. */
 #include "config.h"
 #include "http.h"
 
@@ -20,6 +22,7 @@
 
 #include "ascii.h"
 #include "clock.h"
+#include "cloexec.h"
 #include "curl_pool.h"
 #include "fork_guard.h"
 #include "text.h"
@@ -31,6 +34,7 @@
 
 struct http_client {
 	CURL *curl;
+	CURLM *multi;       /* drives curl, one request at a time (curl_pool.h) */
 	pid_t owner;        /* the process that took curl from the pool */
 	pam_handle_t *pamh;
 	const struct tmdb_options *o;
@@ -166,8 +170,9 @@ static void client_cleanup(pam_handle_t *pamh, void *data, int error_status)
 	if (c->owner == getpid()) {
 		/* drop libcurl's copies of the last request (its URL holds api_key= or
 		 * session_id=) before the handle waits in the pool; the connection stays */
+		struct curl_pair p = { c->curl, c->multi };
 		curl_easy_reset(c->curl);
-		curl_pool_give(c->curl);
+		curl_pool_give(&p);
 	}
 	free_headers(c);
 	free(c);
@@ -321,6 +326,9 @@ static int apply_options(struct http_client *c)
 	}
 
 	ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+	/* no program a host starts inherits the connection (su and login exec the shell while the
+	 * transaction, and this handle, is alive) */
+	ok &= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, cloexec_open_socket) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) == CURLE_OK;
@@ -353,6 +361,17 @@ static int apply_options(struct http_client *c)
 	return PAM_SUCCESS;
 }
 
+static bool take_pair(struct http_client *c)
+{
+	struct curl_pair p;
+	if (!curl_pool_take(&p))
+		return false;
+	c->curl = p.easy;
+	c->multi = p.multi;
+	c->owner = getpid();
+	return true;
+}
+
 int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out)
 {
 	const void *data = NULL;
@@ -374,18 +393,14 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 		if (c->owner != getpid()) {
 			/* the host forked after an earlier entry point (sshd does): leave the
 			 * parent's connection alone and start our own */
-			c->curl = curl_pool_take();
-			c->owner = getpid();
-			if (c->curl == NULL)
+			if (!take_pair(c))
 				return PAM_BUF_ERR;
 		}
 	} else {
 		c = calloc(1, sizeof(*c));
 		if (c == NULL)
 			return PAM_BUF_ERR;
-		c->curl = curl_pool_take();
-		c->owner = getpid();
-		if (c->curl == NULL) {
+		if (!take_pair(c)) {
 			free(c);
 			return PAM_BUF_ERR;
 		}
@@ -448,6 +463,43 @@ static bool is_retryable_transport(CURLcode code)
 	}
 }
 
+static CURLcode multi_error(CURLMcode mc)
+{
+	return mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_BAD_FUNCTION_ARGUMENT;
+}
+
+/* curl_easy_perform, on the module's multi handle (the loop libcurl's easy.c runs): the
+ * transfer's own timeouts end it. The handle leaves the multi again; the connection stays in
+ * the multi's cache for the next request. */
+static CURLcode perform(struct http_client *c)
+{
+	CURLMcode mc = curl_multi_add_handle(c->multi, c->curl);
+	CURLcode result = CURLE_OK;
+	int running = 1;
+
+	if (mc != CURLM_OK)
+		return multi_error(mc);
+	while (running) {
+		mc = curl_multi_perform(c->multi, &running);
+		if (mc == CURLM_OK && running)
+			mc = curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+		if (mc != CURLM_OK) {
+			result = multi_error(mc);
+			break;
+		}
+	}
+	if (mc == CURLM_OK) {
+		CURLMsg *m;
+		int left;
+		result = CURLE_GOT_NOTHING; /* no word from libcurl: treated as a transport failure */
+		while ((m = curl_multi_info_read(c->multi, &left)) != NULL)
+			if (m->msg == CURLMSG_DONE && m->easy_handle == c->curl)
+				result = m->data.result;
+	}
+	curl_multi_remove_handle(c->multi, c->curl);
+	return result;
+}
+
 static int set_method(CURL *h, const char *method, const char *body)
 {
 	bool ok = true;
@@ -504,7 +556,7 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 				 o->connect_timeout * 1000L < remaining ? o->connect_timeout * 1000L : remaining);
 		fork_guard_enter();
-		code = curl_easy_perform(c->curl);
+		code = perform(c);
 		fork_guard_leave();
 		c->resp = NULL;
 

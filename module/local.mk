@@ -6,6 +6,7 @@ module_libtmdb_la_SOURCES = \
 	module/binding.c module/binding.h \
 	module/cache.c module/cache.h \
 	module/clock.c module/clock.h \
+	module/cloexec.c module/cloexec.h \
 	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \

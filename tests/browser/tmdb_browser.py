@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """tmdb_browser.py URL: a scripted user at TMDb's approval page, usable as $BROWSER.
 
-Called with the approval URL as its one argument (as xdg-open is), it starts headless
-Chromium once (selenium with Debian's chromium and chromedriver; nothing is downloaded),
-opens the URL, signs in, clicks Approve or Deny, and waits until the page after the click
+Called with the approval URL, or (as tmdb-login calls a browser) the file:// URL of a local
+page that leads to it, as its one argument (as xdg-open is), it starts headless Chromium once
+(selenium with Debian's chromium and chromedriver; nothing is downloaded), opens the URL
+(following the page to the approval URL: the JSON line's "opened" is the argument, "url" the
+first http(s) page reached), signs in, clicks Approve or Deny, and waits until the page after the click
 has loaded (the redirect_to target, or the stand-in's own Approved/Denied page).
 
 Environment:
@@ -177,8 +179,26 @@ class Run:
         WebDriver then still reports the URL it was asked for."""
         return self.driver.execute_script("return document.URL").startswith("chrome-error:")
 
+    def _follow_local_page(self):
+        """A file:// page moves on by itself (tmdb-login's meta refresh): wait for the first
+        http(s) page and take it as the URL opened."""
+        from selenium.common.exceptions import TimeoutException, WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        wait = WebDriverWait(self.driver, self.timeout, ignored_exceptions=(WebDriverException,))
+        try:
+            wait.until(lambda d: d.execute_script(
+                "return !document.URL.startsWith('file:') && document.readyState === 'complete'"))
+        except TimeoutException:
+            raise BrowserError("the local page %s led nowhere within %g s" % (self.url, self.timeout))
+        self.url = self.driver.execute_script("return document.URL")
+        self.record["url"] = self.url
+
     def drive(self):
         self.driver.get(self.url)
+        if self.url.startswith("file:"):
+            self.record["opened"] = self.url
+            self._follow_local_page()
         if self._load_failed():
             raise BrowserError("cannot load %s" % self.url)
         self.sign_in()

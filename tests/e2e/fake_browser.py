@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """A scripted browser for tmdb-login's tests, started by tmdb-login as $BROWSER with the
-approval URL as its one argument (tests/e2e/test_tmdb_login.py).
+file:// URL of its private page as its one argument (tests/e2e/test_tmdb_login.py): like a
+browser it reads the page and follows its meta refresh to the approval URL.
 
 Like a user: it approves (or denies) the request token on the stand-in's page (the GET
 shortcut .../allow?user=NAME or .../deny), then comes back to the URL's redirect_to with
@@ -18,10 +19,18 @@ Environment (all set by the test):
                          (recorded as {"probe": name, "status": N}); a probe that ends
                          the wait would make the login go on without approval
     FAKE_BROWSER_STANDIN the stand-in's URL (forge: its control API tells when the module asked)
+    FAKE_BROWSER_DELAY   seconds to wait after reading the page, before anything else
+    FAKE_BROWSER_LINGER  seconds to keep running at the end, as a real browser does
+
+Log entries: {"argv": [...], "page": path, "page_mode": "0o600", "dir_mode": "0o700",
+"url": the approval URL the page leads to}, then the steps.
 """
 
+import html
 import json
 import os
+import re
+import stat
 import socket
 import ssl
 import sys
@@ -75,9 +84,54 @@ def session_new_count(standin):
         return json.loads(resp.read())["requests"].get(SESSION_NEW, 0)
 
 
+def follow_page(arg):
+    """The approval URL that a file:// page leads to (its meta refresh), as a browser reads it."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(arg).path)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]*)">', text)
+    entry = {"argv": sys.argv[1:], "page": path,
+             "page_mode": oct(stat.S_IMODE(os.stat(path).st_mode)),
+             "dir_mode": oct(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode))}
+    if m is None:
+        log(no_refresh=text, **entry)
+        sys.exit(1)
+    url = html.unescape(m.group(1))
+    log(url=url, **entry)
+    return url
+
+
+def inherited_fds():
+    """{fd: target} of what this process got from tmdb-login (before it opens anything)."""
+    me = "/proc/%d/fd" % os.getpid()
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink("/proc/self/fd/" + name)
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        if target != me:
+            fds[name] = target
+    return fds
+
+
 def main():
-    url = sys.argv[1]
-    log(url=url, argv=sys.argv[1:])
+    fds = inherited_fds()
+    arg = sys.argv[1]
+    log(fds=fds)
+    if arg.startswith("file://"):
+        url = follow_page(arg)
+    else:
+        url = arg
+        log(url=url, argv=sys.argv[1:])
+    time.sleep(float(os.environ.get("FAKE_BROWSER_DELAY") or 0))
+    try:
+        visit(url)
+    finally:
+        time.sleep(float(os.environ.get("FAKE_BROWSER_LINGER") or 0))
+
+
+def visit(url):
     parts = urllib.parse.urlsplit(url)
     query = urllib.parse.parse_qs(parts.query)
     token = parts.path.rstrip("/").rsplit("/", 1)[-1]

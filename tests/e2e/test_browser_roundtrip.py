@@ -88,7 +88,10 @@ def assert_back_at_listener(rec, token_outcome, dump):
     assert (back.scheme, back.hostname) == ("http", "127.0.0.1"), rec
     query = urllib.parse.parse_qs(back.query, strict_parsing=True)
     assert query[token_outcome] == ["true"] and len(query["request_token"]) == 1, rec
-    # the browser went to the stand-in's page with tmdb-login's return address as redirect_to
+    # the browser was given tmdb-login's private local page (never the approval URL: see
+    # test_inherit.py), which took it to the stand-in's page with tmdb-login's return address
+    # as redirect_to
+    assert rec["opened"].startswith("file:///") and rec["opened"].endswith("/approve.html"), rec
     start = urllib.parse.parse_qs(urllib.parse.urlsplit(rec["url"]).query)
     assert start["redirect_to"][0].startswith("http://127.0.0.1:%d/" % back.port)
     for p in rec["screenshots"]:

@@ -18,7 +18,7 @@ enum approve_mode { APPROVE_AUTO, APPROVE_PROMPT, APPROVE_POLL };
 
 enum op_kind {
 	OP_AUTHENTICATE, OP_ACCT_MGMT, OP_SETCRED, OP_OPEN_SESSION, OP_CLOSE_SESSION,
-	OP_CHAUTHTOK, OP_END, OP_END_KEEPENV, OP_ENV
+	OP_CHAUTHTOK, OP_END, OP_END_KEEPENV, OP_ENV, OP_SPAWN
 };
 
 struct host_op {
@@ -26,6 +26,7 @@ struct host_op {
 	enum op_kind kind;
 	int flags;		/* PAM_*_CRED for setcred */
 	int in_child;		/* "fork:OP": run in a forked child on a copy of the handle, like sshd */
+	const char *command;	/* "spawn:CMD": /bin/sh -c CMD, started as su starts the shell */
 };
 
 struct host_opts {

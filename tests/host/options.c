@@ -15,6 +15,8 @@ static const char usage_text[] =
 	"OPs (run in order on one handle): authenticate acct_mgmt setcred setcred:reinit\n"
 	"  setcred:refresh setcred:delete open_session close_session chauthtok\n"
 	"  end (pam_end + new pam_start) end:keep-env (same, PAM environment carried over) env\n"
+	"  spawn:CMD (fork, then exec /bin/sh -c CMD without closing descriptors, as su and login\n"
+	"  start the user's shell; waits for it: PAM_SUCCESS when it exits 0)\n"
 	"options:\n"
 	"  --silent                 PAM_SILENT on every op\n"
 	"  --keep-going             do not stop at the first failing op\n"
@@ -74,9 +76,18 @@ static int parse_op(const char *s, struct host_op *op)
 		{"env", OP_ENV, 0},
 	};
 	op->in_child = 0;
+	op->command = NULL;
+	if (strncmp(s, "spawn:", 6) == 0 && s[6] != '\0') {
+		op->name = "spawn";
+		op->kind = OP_SPAWN;
+		op->flags = 0;
+		op->command = s + 6;
+		return 0;
+	}
 	if (strncmp(s, "fork:", 5) == 0 && strncmp(s + 5, "fork:", 5) != 0) {
 		const char *name = s;
-		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV)
+		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV ||
+		    op->kind == OP_SPAWN)
 			return -1;
 		op->name = name;
 		op->in_child = 1;

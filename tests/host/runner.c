@@ -177,6 +177,31 @@ static int call_op_in_child(struct txn *t, pam_handle_t *pamh, const struct host
 }
 
 /*
+ * "spawn:CMD": a program started the way su and login start the user's shell, with every
+ * descriptor the process has that is not close-on-exec (the module's included, if it left any).
+ */
+static int spawn_program(struct txn *t, const char *command)
+{
+	pid_t pid;
+	int status;
+
+	txn_join_bg(t);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return PAM_SYSTEM_ERR;
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return PAM_SYSTEM_ERR;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? PAM_SUCCESS : PAM_SYSTEM_ERR;
+}
+
+/*
  * One transaction: pam_start, the ops, (env events), pam_end.
  * Returns 0 if every op returned PAM_SUCCESS, else the first failing rc.
  * *session receives a hash of the TMDB_SESSION_ID seen (0 = none).
@@ -215,6 +240,10 @@ static int run_transaction(struct txn *t, int print_final_env, uint64_t *session
 			if (rc == PAM_SUCCESS)
 				rc = start_handle(t, &conv, &pamh, carry);
 			free_envlist(carry);
+		} else if (op->kind == OP_SPAWN) {
+			rc = spawn_program(t, op->command);
+			if (!t->quiet)
+				ev_op(op->name, rc);
 		} else if (op->in_child) {
 			rc = call_op_in_child(t, pamh, op, silent);
 		} else {
