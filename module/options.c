@@ -142,7 +142,7 @@ int options_defaults(struct tmdb_options *o)
 	o->api_url = strdup("https://api.themoviedb.org");
 	o->approve_url = strdup("https://www.themoviedb.org/authenticate/");
 	o->approve_url_v4 = strdup("https://www.themoviedb.org/auth/access?request_token=");
-	o->user_map = strdup("/etc/security/pam_tmdb.users");
+	o->user_map = strdup(TMDB_DEFAULT_USER_MAP);
 	o->cache_dir = strdup("/var/cache/pam_tmdb");
 	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
 	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent) {
