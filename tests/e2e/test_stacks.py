@@ -240,3 +240,11 @@ def test_minimum_uid_from_a_broken_file_still_decides_scope(standin, tmp_path, a
     r = _run(tmp_path, accounts, conf_path, "root")
     assert r.op_list[0] == ("authenticate", "PAM_SUCCESS"), r.dump()
     assert standin.requests() == []
+
+
+def test_readme_shows_the_shipped_example_service():
+    """README's /etc/pam.d/tmdb is conf/tmdb.pam.example, line for line (without comments)."""
+    example = _example_stack()[1]
+    readme = [lines for _, lines in _readme_stacks()]
+    assert [" ".join(ln.split()) for ln in example] in [[" ".join(ln.split()) for ln in b] for b in readme], \
+        "README.md has no block equal to conf/tmdb.pam.example"
