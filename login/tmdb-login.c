@@ -274,7 +274,9 @@ int main(int argc, char **argv)
 	if (rc != PAM_SUCCESS) {
 		say("not signed in: %s%s", pam_strerror(pamh, rc),
 		    c.returned_denied ? " (the login was denied in the browser)" : "");
-		status = login_exit_for_pam(rc);
+		/* a prompt met the end of input: "no answer" (5), whatever code the module made of
+		 * it (pam_unix, for one, turns it into PAM_AUTH_ERR) */
+		status = c.no_answer ? EXIT_NO_ANSWER : login_exit_for_pam(rc);
 	} else if (pam_getenv(pamh, "TMDB_SESSION_ID") == NULL) {
 		say("the service %s signed you in but gave no TMDb session (is pam_tmdb in its auth stack?)",
 		    o.service);

@@ -339,6 +339,17 @@ def test_missing_service_file_is_refused_by_name(pam, standin):
     assert standin.requests() == []
 
 
+def test_end_of_input_at_another_modules_prompt_is_no_answer(pam, standin):
+    """tmdb-login(1): end of input at a prompt is exit 5, whatever code the module made of it
+    (pam_unix turns the failed conversation into PAM_AUTHTOK_ERR)."""
+    from pamhost import security_module
+    pam.lines = ["auth required %s" % security_module("pam_unix.so"),
+                 "account required %s" % security_module("pam_permit.so")]
+    r = run_login(pam, "--format", "shell", browser=None, user="root", return_to=False)
+    assert r.rc == EXIT_NO_ANSWER, r.dump()
+    assert "Password:" in r.stderr and "no answer (end of input)" in r.stderr, r.dump()
+
+
 def test_tls_trust_failure_is_a_config_error(pam, standin, tls):
     """The wrong CA is a configuration error (exit 4, "see the system log"), not "try again"."""
     pam.conf["cafile"] = str(tls.untrusted_ca_cert)
