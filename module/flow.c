@@ -46,9 +46,9 @@ static void revoke_credential(pam_handle_t *pamh, struct tmdb_client *api, const
 			      const char *why)
 {
 	if (tmdb_delete_session(api, s->session_id) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "%s: the session could not be deleted on the server", why);
+		userlog(pamh, LOG_WARNING, NULL, "%s: the session could not be deleted on the server", why);
 	if (s->access_token != NULL && tmdb_v4_delete_access_token(api, s->access_token) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "%s: the v4 access token could not be revoked on the server", why);
+		userlog(pamh, LOG_WARNING, NULL, "%s: the v4 access token could not be revoked on the server", why);
 }
 
 /* This login's session (module data, PAM environment), else the remembered one. */
@@ -181,7 +181,7 @@ int flow_authenticate(struct txn *t, char **refused_as)
 		rc = reuse_remembered(t, api, &b, &s);
 	if (rc == PAM_IGNORE && !conv_available(t->pamh)) {
 		/* nobody to show the URL to: refuse now rather than spend a request token */
-		pam_syslog(t->pamh, LOG_ERR, "the host gave no conversation function: cannot ask for an approval");
+		userlog(t->pamh, LOG_ERR, t->user, "the host gave no conversation function: cannot ask for an approval");
 		rc = PAM_CONV_ERR;
 	}
 	if (rc == PAM_IGNORE) {
@@ -270,7 +270,7 @@ void flow_logout(struct txn *t)
 	if (t->opts.logout_on_close && session_find(t->pamh, &s) == PAM_SUCCESS && !is_remembered(t, &s)) {
 		/* after a v4 login the access token goes with the session */
 		if (txn_api(t, &api) != PAM_SUCCESS)
-			pam_syslog(t->pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");
+			userlog(t->pamh, LOG_WARNING, t->user, "logout_on_close: the session could not be deleted on the server");
 		else
 			revoke_credential(t->pamh, api, &s, "logout_on_close");
 		session_forget(t->pamh);
