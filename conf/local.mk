@@ -5,7 +5,8 @@
 confexampledir = $(docdir)/examples
 dist_confexample_DATA = conf/pam_tmdb.conf.example conf/tmdb.pam.example
 
-pamtmdb_confdir = $(sysconfdir)/security
+# the directory the module reads (configure --with-securitydir, /etc/security by default)
+pamtmdb_confdir = $(SECURITYDIR)
 pamtmdb_conffile = $(DESTDIR)$(pamtmdb_confdir)/pam_tmdb.conf
 
 install-data-local: install-pam-tmdb-conf

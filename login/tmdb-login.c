@@ -12,12 +12,14 @@
 #endif
 #include "login.h"
 
+#include <limits.h>
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conv.h"
@@ -45,6 +47,32 @@ static int start(const struct login_opts *o, const char *user, struct pam_conv *
 #endif
 	}
 	return pam_start(o->service, user, pc, pamh);
+}
+
+/* Does the PAM service file exist? libpam falls back to the service "other" when it does
+ * not, which on most systems asks for the Unix password: a "Password:" prompt where the user
+ * expects a TMDb login. Refusing names the file to create instead. *path gets the file looked
+ * for (the first of the places libpam reads). true when found, or when the system uses
+ * /etc/pam.conf (no /etc/pam.d), where there is no file to look for. */
+static bool service_file_exists(const struct login_opts *o, char *path, size_t cap)
+{
+	static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d", "/usr/share/pam.d" };
+	struct stat st;
+
+	if (o->confdir != NULL) {
+		snprintf(path, cap, "%s/%s", o->confdir, o->service);
+		return stat(path, &st) == 0;
+	}
+	snprintf(path, cap, "%s/%s", dirs[0], o->service);
+	if (stat(dirs[0], &st) != 0 || !S_ISDIR(st.st_mode))
+		return true; /* /etc/pam.conf: libpam's own business */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/%s", dirs[i], o->service);
+		if (stat(p, &st) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* Offers the module the loopback return address (used only with allow_return_to=yes). */
@@ -221,6 +249,13 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	c.o = &o;
 	c.secret_private = say_is_private();
+	{
+		char path[PATH_MAX];
+		if (!service_file_exists(&o, path, sizeof path)) {
+			say("the PAM service %s does not exist: create %s (see tmdb-login(1), FILES)", o.service, path);
+			return EXIT_CONFIG;
+		}
+	}
 	rc = start(&o, user, &pc, &pamh);
 	if (rc != PAM_SUCCESS) {
 		say("cannot start the PAM service %s: %s", o.service, pam_strerror(pamh, rc));
@@ -242,7 +277,9 @@ int main(int argc, char **argv)
 	if (rc != PAM_SUCCESS) {
 		say("not signed in: %s%s", pam_strerror(pamh, rc),
 		    c.returned_denied ? " (the login was denied in the browser)" : "");
-		status = login_exit_for_pam(rc);
+		/* a prompt met the end of input: "no answer" (5), whatever code the module made of
+		 * it (pam_unix, for one, turns it into PAM_AUTH_ERR) */
+		status = c.no_answer ? EXIT_NO_ANSWER : login_exit_for_pam(rc);
 	} else if (pam_getenv(pamh, "TMDB_SESSION_ID") == NULL) {
 		say("the service %s signed you in but gave no TMDb session (is pam_tmdb in its auth stack?)",
 		    o.service);

@@ -13,6 +13,7 @@
 #include "conv.h"
 #include "qr.h"
 #include "return_to.h"
+#include "userlog.h"
 #include "wipe.h"
 
 #define MSG_INTRO "To sign in, approve this login with your TMDb account in a browser:"
@@ -108,7 +109,7 @@ static int ask(const struct approval_host *h, struct tmdb_client *api, const str
 	if (rc != PAM_SUCCESS || state == TMDB_APPROVED)
 		return rc;
 	if (state == TMDB_TOKEN_EXPIRED)
-		pam_syslog(h->pamh, LOG_NOTICE, "TMDb says the request token expired or is invalid");
+		userlog(h->pamh, LOG_NOTICE, NULL, "TMDb says the request token expired or is invalid");
 	return PAM_AUTH_ERR;
 }
 
@@ -133,7 +134,7 @@ static int run_prompt(const struct approval_host *h, struct tmdb_client *api, co
 		if (rc != PAM_SUCCESS)
 			return rc;
 		if (clock_now_ms() >= w->deadline_ms) {
-			pam_syslog(h->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			userlog(h->pamh, LOG_NOTICE, NULL, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
 		rc = ask(h, api, w, &not_yet);
@@ -142,7 +143,7 @@ static int run_prompt(const struct approval_host *h, struct tmdb_client *api, co
 		rc = PAM_MAXTRIES;
 	}
 	if (rc == PAM_MAXTRIES)
-		pam_syslog(h->pamh, LOG_NOTICE, "not approved after max_prompts=%ld", h->opts->max_prompts);
+		userlog(h->pamh, LOG_NOTICE, NULL, "not approved after max_prompts=%ld", h->opts->max_prompts);
 	return rc;
 }
 
@@ -179,14 +180,14 @@ static int run_return(const struct approval_host *h, struct tmdb_client *api, co
 			return rc;
 		if (denied) {
 			/* a denial needs no check: it can only end the login */
-			pam_syslog(h->pamh, LOG_NOTICE, "the browser came back denied");
+			userlog(h->pamh, LOG_NOTICE, NULL, "the browser came back denied");
 			return PAM_AUTH_ERR;
 		}
 		/* an answer sooner than the gap waits the rest; one that must wait past the deadline
 		 * can no longer be checked in time */
 		next = round > 0 ? last_try + TMDB_RETURN_MIN_GAP_MS : clock_now_ms();
 		if (next >= w->deadline_ms || clock_now_ms() >= w->deadline_ms) {
-			pam_syslog(h->pamh, LOG_NOTICE, "approval came after approval_timeout or the token's expiry");
+			userlog(h->pamh, LOG_NOTICE, NULL, "approval came after approval_timeout or the token's expiry");
 			return PAM_AUTH_ERR;
 		}
 		sleep_until(next);
@@ -221,7 +222,7 @@ static int run_poll(const struct approval_host *h, struct tmdb_client *api, cons
 			sleep_until(w->deadline_ms);
 			rc = ask(h, api, w, &not_yet);
 			if (not_yet)
-				pam_syslog(h->pamh, LOG_NOTICE, "not approved within approval_timeout or the token's life");
+				userlog(h->pamh, LOG_NOTICE, NULL, "not approved within approval_timeout or the token's life");
 			return rc;
 		}
 		sleep_until(next);

@@ -10,6 +10,7 @@
 
 #include "safe_file.h"
 #include "text.h"
+#include "userlog.h"
 #include "wipe.h"
 
 #define MAX_ID_DIGITS 18
@@ -23,14 +24,21 @@ static bool is_id_field(const char *f)
 	return strspn(f + 1, "0123456789") == n;
 }
 
-int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_name)
+int user_map_lookup_at(const char *text, size_t len, const char *user, char **tmdb_name, unsigned *bad_line)
 {
 	char *copy, *line, *next;
+	unsigned lineno = 0;
 	int rc = 1;
 
 	*tmdb_name = NULL;
-	if (memchr(text, '\0', len) != NULL)
+	*bad_line = 0;
+	if (memchr(text, '\0', len) != NULL) {
+		/* the line of the first NUL byte */
+		for (const char *p = text; p < text + len && *p != '\0'; p++)
+			lineno += *p == '\n';
+		*bad_line = lineno + 1;
 		return -1;
+	}
 	copy = malloc(len + 1);
 	if (copy == NULL)
 		return -1;
@@ -38,6 +46,7 @@ int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_
 	copy[len] = '\0';
 	for (line = copy; line != NULL && rc == 1; line = next) {
 		char *local, *remote, *extra, *save = NULL;
+		lineno++;
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
@@ -47,10 +56,11 @@ int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_
 		remote = strtok_r(NULL, " \t\r", &save);
 		extra = strtok_r(NULL, " \t\r", &save);
 		if (remote == NULL || (remote[0] == '#' && !is_id_field(remote)) || (extra != NULL && extra[0] != '#')) {
+			*bad_line = lineno;
 			rc = -1;
 			break;
 		}
-		if (strcmp(local, user) == 0) {
+		if (user != NULL && strcmp(local, user) == 0) {
 			*tmdb_name = strdup(remote);
 			rc = *tmdb_name != NULL ? 0 : -1;
 		}
@@ -59,34 +69,53 @@ int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_
 	return rc;
 }
 
+int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_name)
+{
+	unsigned bad_line;
+	return user_map_lookup_at(text, len, user, tmdb_name, &bad_line);
+}
+
 void binding_clear(struct binding *b)
 {
 	free(b->username);
 	memset(b, 0, sizeof(*b));
 }
 
+#define USER_MAP_FORMAT "lines are \"localuser tmdbusername\" or \"localuser #accountid\""
+
 static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, struct binding *b)
 {
 	char *text = NULL, *name = NULL;
 	size_t len = 0;
 	const char *why = NULL;
+	unsigned bad_line = 0;
 	int rc = safe_read_file(user_map, USER_MAP_MAX_BYTES, &text, &len, NULL, &why);
 
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
-		pam_syslog(pamh, LOG_ERR, "user_map: cannot use %s: %s", user_map, why);
+		userlog(pamh, LOG_ERR, user, "user_map: cannot use %s: %s", user_map, why);
 		return PAM_SERVICE_ERR;
 	}
-	rc = user_map_lookup(text, len, user, &name);
+	rc = user_map_lookup_at(text, len, user, &name, &bad_line);
+	if (rc == 0) {
+		/* this user's line was found before any malformed one; a malformed line further on
+		 * still refuses the users it hides, so say so now rather than when they try */
+		char *unused = NULL;
+		unsigned later = 0;
+		if (user_map_lookup_at(text, len, NULL, &unused, &later) < 0 && later > 0)
+			pam_syslog(pamh, LOG_WARNING, "user_map: %s line %u is malformed (%s); logins that reach it "
+				   "are refused", user_map, later, USER_MAP_FORMAT);
+	}
 	wipe_free(text, len);
-	if (rc < 0) {
-		pam_syslog(pamh, LOG_ERR, "user_map: %s is malformed (lines are \"localuser tmdbusername\" "
-			   "or \"localuser #accountid\")", user_map);
+	if (rc < 0 && bad_line > 0) {
+		userlog(pamh, LOG_ERR, user, "user_map: %s line %u is malformed (%s)", user_map, bad_line, USER_MAP_FORMAT);
 		return PAM_SERVICE_ERR;
 	}
+	if (rc < 0)
+		return PAM_BUF_ERR;
 	if (rc == 1) {
-		pam_syslog(pamh, LOG_NOTICE, "user_map: no entry for this user");
+		userlog(pamh, LOG_NOTICE, user, "user_map: no entry for this user in %s", user_map);
 		return PAM_USER_UNKNOWN;
 	}
 	if (name[0] == '#') {
@@ -122,7 +151,7 @@ int binding_check(pam_handle_t *pamh, const struct binding *b, const struct tmdb
 	if (b->any || (b->id > 0 && acct->id == b->id) || (b->username != NULL && strcmp(b->username, acct->username) == 0))
 		return PAM_SUCCESS;
 	text_sanitize(shown, sizeof(shown), acct->username, strlen(acct->username));
-	pam_syslog(pamh, LOG_NOTICE, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",
-		   shown, acct->id, b->match == MATCH_MAP ? "map" : "user");
+	userlog(pamh, LOG_NOTICE, NULL, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",
+		shown, acct->id, b->match == MATCH_MAP ? "map" : "user");
 	return PAM_AUTH_ERR;
 }

@@ -39,5 +39,8 @@ void binding_clear(struct binding *b);
  * field "#" + digits (a positive id without leading zeros, at most 18 digits).
  * 0 with *tmdb_name (free(); "#1001" for an id) when found, 1 when not, -1 malformed. */
 int user_map_lookup(const char *text, size_t len, const char *user, char **tmdb_name);
+/* The same, and *bad_line is the (1-based) number of the malformed line when it returns -1 (0
+ * when it failed for lack of memory). A NULL user matches no line: the whole map is checked. */
+int user_map_lookup_at(const char *text, size_t len, const char *user, char **tmdb_name, unsigned *bad_line);
 
 #endif

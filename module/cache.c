@@ -23,6 +23,7 @@
 #include "safe_file.h"
 #include "tmdb_api.h"
 #include "tmdb_v4.h"
+#include "userlog.h"
 #include "wipe.h"
 
 int cache_entry_name(const char *user, char *out, size_t cap)
@@ -194,13 +195,13 @@ int cache_load(pam_handle_t *pamh, const char *dir, const char *user, struct tmd
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
 	if (rc != 0) {
-		pam_syslog(pamh, LOG_WARNING, "cache entry for this user ignored: %s", why);
+		userlog(pamh, LOG_WARNING, NULL, "cache entry for this user ignored: %s", why);
 		return PAM_IGNORE;
 	}
 	rc = cache_parse(buf, len, s);
 	wipe_free(buf, len);
 	if (rc != 0) {
-		pam_syslog(pamh, LOG_WARNING, "cache entry for this user is damaged; ignored");
+		userlog(pamh, LOG_WARNING, NULL, "cache entry for this user is damaged; ignored");
 		return PAM_IGNORE;
 	}
 	return PAM_SUCCESS;
@@ -294,6 +295,6 @@ void cache_remove(pam_handle_t *pamh, const char *dir, const char *user)
 	if (dfd < 0)
 		return;
 	if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
-		pam_syslog(pamh, LOG_WARNING, "cannot remove the cache entry: %s", errno_text(errno, ebuf, sizeof(ebuf)));
+		userlog(pamh, LOG_WARNING, NULL, "cannot remove the cache entry: %s", errno_text(errno, ebuf, sizeof(ebuf)));
 	close(dfd);
 }

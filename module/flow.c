@@ -19,6 +19,7 @@
 #include "session.h"
 #include "tmdb_api.h"
 #include "tmdb_v4.h"
+#include "userlog.h"
 
 /* The remembered session of reuse_session=yes (trusted-device mode); never consulted
  * otherwise, so that a stored session can not stand in for a person's approval. Only an entry
@@ -45,9 +46,9 @@ static void revoke_credential(pam_handle_t *pamh, struct tmdb_client *api, const
 			      const char *why)
 {
 	if (tmdb_delete_session(api, s->session_id) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "%s: the session could not be deleted on the server", why);
+		userlog(pamh, LOG_WARNING, NULL, "%s: the session could not be deleted on the server", why);
 	if (s->access_token != NULL && tmdb_v4_delete_access_token(api, s->access_token) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "%s: the v4 access token could not be revoked on the server", why);
+		userlog(pamh, LOG_WARNING, NULL, "%s: the v4 access token could not be revoked on the server", why);
 }
 
 /* This login's session (module data, PAM environment), else the remembered one. */
@@ -87,7 +88,7 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 		if (t->opts.debug)
 			pam_syslog(t->pamh, LOG_DEBUG, "reuse_session: using the remembered session");
 	} else if (rc == PAM_AUTH_ERR) {
-		pam_syslog(t->pamh, LOG_NOTICE, "remembered session no longer valid for this user; asking for a new approval");
+		userlog(t->pamh, LOG_NOTICE, t->user, "remembered session no longer valid for this user; asking for a new approval");
 		cache_remove(t->pamh, t->opts.cache_dir, t->user);
 		rc = PAM_IGNORE;
 	}
@@ -180,7 +181,7 @@ int flow_authenticate(struct txn *t, char **refused_as)
 		rc = reuse_remembered(t, api, &b, &s);
 	if (rc == PAM_IGNORE && !conv_available(t->pamh)) {
 		/* nobody to show the URL to: refuse now rather than spend a request token */
-		pam_syslog(t->pamh, LOG_ERR, "the host gave no conversation function: cannot ask for an approval");
+		userlog(t->pamh, LOG_ERR, t->user, "the host gave no conversation function: cannot ask for an approval");
 		rc = PAM_CONV_ERR;
 	}
 	if (rc == PAM_IGNORE) {
@@ -192,7 +193,7 @@ int flow_authenticate(struct txn *t, char **refused_as)
 		rc = session_handover(t->pamh, &s, t->opts.export_env,
 				      t->opts.conv_session && !(t->flags & PAM_SILENT));
 	if (rc == PAM_SUCCESS)
-		pam_syslog(t->pamh, LOG_INFO, "TMDb account %lld authenticated%s", s.account_id,
+		userlog(t->pamh, LOG_INFO, t->user, "TMDb account %lld authenticated%s", s.account_id,
 			   s.access_token != NULL ? " (v4 access token, converted to a session)" : "");
 	session_clear(&s);
 	binding_clear(&b);
@@ -232,10 +233,10 @@ int flow_account(struct txn *t)
 	if (rc == PAM_SUCCESS)
 		rc = tmdb_get_account(api, s.session_id, &acct);
 	if (rc == PAM_SUCCESS && (acct.id != s.account_id || binding_check(t->pamh, &b, &acct) != PAM_SUCCESS)) {
-		pam_syslog(t->pamh, LOG_NOTICE, "the session belongs to another TMDb account");
+		userlog(t->pamh, LOG_NOTICE, t->user, "the session belongs to another TMDb account");
 		rc = PAM_PERM_DENIED;
 	} else if (rc == PAM_AUTH_ERR) {
-		pam_syslog(t->pamh, LOG_NOTICE, "the TMDb session was revoked");
+		userlog(t->pamh, LOG_NOTICE, t->user, "the TMDb session was revoked");
 		if (from_cache)
 			cache_remove(t->pamh, t->opts.cache_dir, t->user);
 		rc = PAM_PERM_DENIED;
@@ -269,7 +270,7 @@ void flow_logout(struct txn *t)
 	if (t->opts.logout_on_close && session_find(t->pamh, &s) == PAM_SUCCESS && !is_remembered(t, &s)) {
 		/* after a v4 login the access token goes with the session */
 		if (txn_api(t, &api) != PAM_SUCCESS)
-			pam_syslog(t->pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");
+			userlog(t->pamh, LOG_WARNING, t->user, "logout_on_close: the session could not be deleted on the server");
 		else
 			revoke_credential(t->pamh, api, &s, "logout_on_close");
 		session_forget(t->pamh);

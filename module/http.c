@@ -500,6 +500,41 @@ static CURLcode perform(struct http_client *c)
 	return result;
 }
 
+/* TLS failures of trust: the trust anchors (cafile, capath, the system store) cannot be read,
+ * or do not vouch for the server's certificate. A configuration error, not an outage: the
+ * administrator must fix the anchors, or find what on the network presents another
+ * certificate (a proxy that intercepts TLS, a captive portal). */
+static bool is_trust_failure(CURLcode code)
+{
+	switch (code) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void log_trust_failure(const struct http_client *c, const char *method, const char *where, CURLcode code)
+{
+	const struct tmdb_options *o = c->o;
+	char safe[CURL_ERROR_SIZE];
+	const char *anchors_key = o->cafile != NULL ? "cafile " : o->capath != NULL ? "capath " : "";
+	const char *anchors = o->cafile != NULL ? o->cafile : o->capath != NULL ? o->capath : "the system's CA store";
+
+	text_sanitize(safe, sizeof(safe), c->errbuf, strlen(c->errbuf));
+	if (code == CURLE_SSL_CACERT_BADFILE)
+		pam_syslog(c->pamh, LOG_ERR, "%s %s: TLS: cannot load the trust anchors from %s%s (%s%s%s): a configuration "
+			   "error; %s must exist and hold PEM CA certificates", method, where, anchors_key, anchors,
+			   curl_easy_strerror(code), safe[0] ? ": " : "", safe, anchors_key[0] ? anchors : "it");
+	else
+		pam_syslog(c->pamh, LOG_ERR, "%s %s: TLS: the certificate of the server %s is not trusted by %s%s (%s%s%s): "
+			   "a configuration error (cafile/capath), or something on the network intercepts TLS",
+			   method, where, o->api_url, anchors_key, anchors, curl_easy_strerror(code), safe[0] ? ": " : "",
+			   safe);
+}
+
 static int set_method(CURL *h, const char *method, const char *body)
 {
 	bool ok = true;
@@ -581,6 +616,10 @@ int http_request(struct http_client *c, const char *method, const char *path_que
 			if (deadline - clock_now_ms() <= 0)
 				break; /* the whole budget is spent */
 			wait_ms = backoff; /* a connect timeout leaves time for another try */
+		} else if (is_trust_failure(code)) {
+			log_trust_failure(c, method, where, code);
+			rc = PAM_SERVICE_ERR; /* trying again will not mend it: the administrator must */
+			break;
 		} else {
 			char safe[CURL_ERROR_SIZE];
 			text_sanitize(safe, sizeof(safe), c->errbuf, strlen(c->errbuf));

@@ -27,7 +27,9 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 /* One logical request to {api_url}{path_query}: method "GET", "POST" or "DELETE", an optional
  * JSON body. Retries after 429, 5xx and transport failures (honouring Retry-After), all
  * within `timeout` seconds. PAM_SUCCESS when a final HTTP answer arrived (any status:
- * see resp->status); PAM_AUTHINFO_UNAVAIL when none did (logged); PAM_BUF_ERR. */
+ * see resp->status); PAM_AUTHINFO_UNAVAIL when none did (logged); PAM_SERVICE_ERR when the
+ * TLS trust anchors cannot be loaded or do not vouch for the server (logged with the anchors
+ * and the server: a configuration error, which no retry mends); PAM_BUF_ERR. */
 int http_request(struct http_client *c, const char *method, const char *path_query,
 		 const char *json_body, struct http_response *resp);
 

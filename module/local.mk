@@ -20,12 +20,14 @@ module_libtmdb_la_SOURCES = \
 	module/refusal.c module/refusal.h \
 	module/return_to.c module/return_to.h \
 	module/scope.c module/scope.h \
+	module/scope_first.c module/scope_first.h \
 	module/safe_file.c module/safe_file.h \
 	module/session.c module/session.h \
 	module/text.c module/text.h \
 	module/tmdb_api.c module/tmdb_api.h \
 	module/tmdb_v4.c module/tmdb_v4.h \
 	module/txn.c module/txn.h \
+	module/userlog.c module/userlog.h \
 	module/wipe.c module/wipe.h
 module_libtmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) -pthread \
 	$(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS)

@@ -142,7 +142,7 @@ int options_defaults(struct tmdb_options *o)
 	o->api_url = strdup("https://api.themoviedb.org");
 	o->approve_url = strdup("https://www.themoviedb.org/authenticate/");
 	o->approve_url_v4 = strdup("https://www.themoviedb.org/auth/access?request_token=");
-	o->user_map = strdup("/etc/security/pam_tmdb.users");
+	o->user_map = strdup(TMDB_DEFAULT_USER_MAP);
 	o->cache_dir = strdup("/var/cache/pam_tmdb");
 	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
 	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent) {
@@ -298,6 +298,37 @@ static int set_normal_path(const struct opt_spec *s, char **field, const char *v
 	return PAM_SUCCESS;
 }
 
+/* What a key of this kind takes, for the error that refuses a value: the administrator reads
+ * it next to the line to fix. */
+static const char *valid_values(enum opt_kind kind)
+{
+	switch (kind) {
+	case K_BOOL:
+		return "valid: yes|no|true|false|on|off|1|0";
+	case K_APPROVAL:
+		return "valid: prompt|poll";
+	case K_MATCH:
+		return "valid: map|user|any";
+	case K_FLOW:
+		return "valid: v3|v4";
+	case K_PATH:
+		return "must be an absolute path, printable ASCII without spaces";
+	case K_PATH_OR_NONE:
+		return "must be an absolute path, printable ASCII without spaces, or none";
+	case K_URL:
+		return "must be an https:// URL with a host, without user name or #fragment (http:// only with "
+		       "allow_http=yes)";
+	case K_PROXY:
+		return "must be a URL starting with http://, https://, socks4://, socks4a://, socks5:// or socks5h://";
+	case K_STRING:
+		return "printable ASCII only";
+	case K_SECRET:
+		return "printable ASCII without spaces";
+	default:
+		return "see pam_tmdb.conf(5)";
+	}
+}
+
 bool options_is_secret(const char *key)
 {
 	const struct opt_spec *s = find_spec(key);
@@ -418,7 +449,12 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 	}
 	return PAM_SUCCESS;
 bad:
-	set_err(err, errlen, "%s: invalid value \"%.80s\"", key, s->kind == K_SECRET ? "(hidden)" : value);
+	if (value[0] != '\0' && s->kind != K_BOOL && s->kind != K_APPROVAL && s->kind != K_MATCH && s->kind != K_FLOW &&
+	    strlen(value) > (size_t)s->max)
+		set_err(err, errlen, "%s: value longer than %ld characters", key, s->max);
+	else
+		set_err(err, errlen, "%s: invalid value \"%.80s\" (%s)", key, s->kind == K_SECRET ? "(hidden)" : value,
+			valid_values(s->kind));
 	return PAM_SERVICE_ERR;
 }
 
@@ -544,7 +580,7 @@ int options_validate(struct tmdb_options *o, char *err, size_t errlen)
 	return PAM_SUCCESS;
 }
 
-static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *path, bool must_exist)
+static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *path, bool must_exist, bool *absent)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -553,6 +589,7 @@ static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *pat
 	char err[320];
 	int rc = safe_read_file(path, TMDB_CONF_MAX_BYTES, &text, &len, &mode, &why);
 
+	*absent = rc == -ENOENT;
 	if (rc == -ENOENT && !must_exist)
 		return PAM_SUCCESS;
 	if (rc == -ENOMEM)
@@ -640,8 +677,12 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 		}
 		err[0] = '\0';
 		rc = options_set(o, key, value, err, sizeof(err));
-		if (rc == PAM_SERVICE_ERR)
-			pam_syslog(pamh, LOG_ERR, "module argument: %s", err);
+		if (rc == PAM_SERVICE_ERR) {
+			const void *service = NULL;
+			if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+				service = "?";
+			pam_syslog(pamh, LOG_ERR, "module argument of service %.64s: %s", (const char *)service, err);
+		}
 		wipe_free_str(copy);
 		if (rc != PAM_SUCCESS)
 			return rc;
@@ -651,7 +692,9 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 
 int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o)
 {
-	const char *conf = NULL;
+	const char *conf = NULL, *path;
+	const void *service = NULL;
+	bool absent = false;
 	char err[320];
 	int rc = options_defaults(o);
 
@@ -662,11 +705,12 @@ int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_op
 			conf = argv[i] + 5;
 	}
 	if (conf != NULL && conf[0] != '/') {
-		pam_syslog(pamh, LOG_ERR, "conf: must be an absolute path");
+		pam_syslog(pamh, LOG_ERR, "conf: must be an absolute path (module argument conf=%.80s)", conf);
 		rc = PAM_SERVICE_ERR;
 		goto out;
 	}
-	rc = load_file(pamh, o, conf != NULL ? conf : TMDB_DEFAULT_CONF, conf != NULL);
+	path = conf != NULL ? conf : TMDB_DEFAULT_CONF;
+	rc = load_file(pamh, o, path, conf != NULL, &absent);
 	if (rc != PAM_SUCCESS)
 		goto out;
 	rc = apply_arguments(pamh, o, argc, argv);
@@ -675,7 +719,12 @@ int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_op
 	err[0] = '\0';
 	rc = options_validate(o, err, sizeof(err));
 	if (rc != PAM_SUCCESS) {
-		pam_syslog(pamh, LOG_ERR, "configuration: %s", err);
+		/* name what was read, so that the administrator edits the right file (a build with
+		 * another prefix, or a conf= argument, reads another one than expected) */
+		if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+			service = "?";
+		pam_syslog(pamh, LOG_ERR, "configuration: %s; read %s%s and the module arguments of service %.64s", err,
+			   path, absent ? " (which does not exist)" : "", (const char *)service);
 		goto out;
 	}
 	if (o->api_key_file != NULL)

@@ -8,7 +8,9 @@
 
 #include <security/pam_modules.h>
 
-#define TMDB_DEFAULT_CONF SYSCONFDIR "/security/pam_tmdb.conf"
+/* TMDB_SECURITYDIR: configure --with-securitydir, /etc/security unless told (config.h) */
+#define TMDB_DEFAULT_CONF TMDB_SECURITYDIR "/pam_tmdb.conf"
+#define TMDB_DEFAULT_USER_MAP TMDB_SECURITYDIR "/pam_tmdb.users"
 #define TMDB_CONF_MAX_BYTES (64 * 1024)
 #define TMDB_DEFAULT_MINIMUM_UID 1000
 

@@ -13,7 +13,7 @@
 #include "flow.h"
 #include "options.h"
 #include "refusal.h"
-#include "scope.h"
+#include "return_to.h"
 #include "txn.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -24,13 +24,17 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	char *refused_as = NULL;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
+	if (rc == PAM_IGNORE) {
+		/* out of scope: no request, no message; a host's return address (return_to.h) is
+		 * for this authentication only, so it leaves the PAM environment all the same */
+		char *unused = NULL;
+		if (return_to_take(pamh, &unused) == PAM_SUCCESS)
+			free(unused);
+		return PAM_IGNORE;
+	}
 	if (rc != PAM_SUCCESS) {
-		const void *user = NULL;
-		/* an unconfigured module (a profile enabled before the key was set) tells every user
-		 * in scope, but not root and the system accounts under the default minimum_uid */
-		if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS || user == NULL ||
-		    scope_check(pamh, user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE)
-			refusal_tell(pamh, flags, rc, "", NULL);
+		/* in scope (or unknown to the system): the user hears why, in one line */
+		refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
 	}
 	rc = flow_authenticate(&t, &refused_as);
@@ -50,6 +54,8 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 	if (flags & PAM_DELETE_CRED)
 		return PAM_SUCCESS;
 	rc = txn_begin(&t, pamh, flags, argc, argv, false);
+	if (rc == PAM_IGNORE)
+		return PAM_SUCCESS; /* out of scope: nothing of ours to establish */
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* ESTABLISH, REINITIALIZE, REFRESH */
@@ -75,6 +81,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc == PAM_IGNORE)
+		return PAM_SUCCESS; /* out of scope: no session of ours */
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
@@ -88,6 +96,8 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc == PAM_IGNORE)
+		return PAM_SUCCESS; /* out of scope: no session of ours */
 	if (rc != PAM_SUCCESS)
 		return rc;
 	flow_logout(&t);

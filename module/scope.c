@@ -12,6 +12,7 @@
 
 #include "fork_guard.h"
 #include "scope.h"
+#include "userlog.h"
 
 #define PW_BUF_START 4096
 #define PW_BUF_MAX (1024 * 1024)
@@ -44,8 +45,8 @@ int scope_check(pam_handle_t *pamh, const char *user, long minimum_uid, bool deb
 		cap *= 2;
 	}
 	if (found == NULL && err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM) {
-		pam_syslog(pamh, LOG_ERR, "cannot look up the user in the user database (error %d); refusing to guess "
-			   "whether it is below minimum_uid", err);
+		userlog(pamh, LOG_ERR, user, "cannot look up the user in the user database (error %d); refusing to guess "
+			"whether it is below minimum_uid", err);
 		free(buf);
 		return PAM_AUTHINFO_UNAVAIL;
 	}

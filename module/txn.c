@@ -6,6 +6,9 @@
 
 #include <security/pam_ext.h>
 
+#include "scope.h"
+#include "scope_first.h"
+
 #define MAX_USER_LEN 256
 
 static int check_user(pam_handle_t *pamh, const char *user)
@@ -37,11 +40,6 @@ int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char
 	memset(t, 0, sizeof(*t));
 	t->pamh = pamh;
 	t->flags = flags;
-	rc = options_load(pamh, argc, argv, &t->opts);
-	if (rc != PAM_SUCCESS)
-		return rc;
-	t->api.pamh = pamh;
-	t->api.o = &t->opts;
 	if (ask_user) {
 		rc = pam_get_user(pamh, &t->user, NULL);
 		if (rc != PAM_SUCCESS) {
@@ -55,10 +53,20 @@ int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char
 			goto fail;
 	}
 	rc = check_user(pamh, t->user);
-	if (rc == PAM_SUCCESS)
-		return PAM_SUCCESS;
+	if (rc != PAM_SUCCESS)
+		goto fail;
+	/* scope before the configuration (scope_first.h): root and the system accounts never
+	 * meet a configuration error, whatever the file holds */
+	rc = scope_check(pamh, t->user, scope_first_minimum_uid(argc, argv), false);
+	if (rc != PAM_SUCCESS)
+		goto fail;
+	rc = options_load(pamh, argc, argv, &t->opts);
+	if (rc != PAM_SUCCESS)
+		goto fail;
+	t->api.pamh = pamh;
+	t->api.o = &t->opts;
+	return PAM_SUCCESS;
 fail:
-	options_free(&t->opts);
 	t->user = NULL;
 	return rc;
 }

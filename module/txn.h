@@ -18,9 +18,12 @@ struct txn {
 	struct tmdb_client api; /* api.http is NULL until txn_api() */
 };
 
-/* Loads options and the user. ask_user: may prompt for a user name (authenticate);
- * otherwise PAM_USER must already be set. PAM_SUCCESS, PAM_SERVICE_ERR, PAM_BUF_ERR,
- * PAM_USER_UNKNOWN, or the code pam_get_user gave. */
+/* Loads the user, decides scope, then loads the options. ask_user: may prompt for a user name
+ * (authenticate); otherwise PAM_USER must already be set. A known user below minimum_uid gets
+ * PAM_IGNORE before the configuration is read (scope_first.h), so that no configuration error
+ * ever reaches root or a system account. PAM_SUCCESS, PAM_IGNORE, PAM_SERVICE_ERR,
+ * PAM_BUF_ERR, PAM_USER_UNKNOWN, PAM_AUTHINFO_UNAVAIL (user database unreadable), or the code
+ * pam_get_user gave. On failure nothing is left to txn_end. */
 int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char **argv, bool ask_user);
 
 /* The TMDb client, connecting lazily. */

@@ -22,6 +22,9 @@ EXTRA_DIST += \
 	tests/e2e/test_setuid_host.py \
 	tests/e2e/test_standin.py \
 	tests/e2e/test_trust_model.py \
+	tests/e2e/test_stacks.py \
+	tests/e2e/test_messages.py \
+	tests/e2e/test_paths.py \
 	tests/e2e/test_v4.py \
 	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \

@@ -17,15 +17,42 @@ def unavailable(r):
     return r.op_list == [("authenticate", "PAM_AUTHINFO_UNAVAIL")]
 
 
+def trust_error(r):
+    """A TLS trust failure is a configuration error (pam_tmdb(8), MESSAGES): PAM_SERVICE_ERR, and
+    the user is pointed to the log, never told to try again later."""
+    return (r.op_list == [("authenticate", "PAM_SERVICE_ERR")] and
+            [c["msg"] for c in r.conv] == ["Not signed in: pam_tmdb is not configured correctly; see the system log."])
+
+
 @pytest.mark.parametrize("kind", ["untrusted", "wrong_host", "expired"])
 def test_bad_certificates_are_refused(tmp_path, tls, odd_servers, kind):
     server = odd_servers[kind]
     env = PamEnv(tmp_path, server)
     env.conf["cafile"] = str(tls.ca_cert)
     r = env.run("authenticate")
-    assert unavailable(r), r.dump()
+    assert trust_error(r), r.dump()
     assert without_refusal(r) == [], "no URL is shown when the server cannot be trusted"
-    assert_logged(r, "token/new")
+    # the line names what to fix: the trust anchors' file and the server
+    assert_logged(r, "token/new: TLS: the certificate of the server %s is not trusted by cafile %s"
+                  % (server.url, tls.ca_cert))
+    assert count(server, "GET", "/3/authentication/token/new") == 0
+
+
+@pytest.mark.parametrize("what", ["missing", "a private key", "empty"])
+def test_unusable_cafile_is_a_configuration_error(pam, tls, tmp_path, what):
+    """A cafile that does not exist, holds a key instead of certificates, or is empty: named in
+    the log as the file to fix, PAM_SERVICE_ERR, and no retry (one attempt)."""
+    cafile = tmp_path / "ca-bundle.pem"
+    if what == "a private key":
+        cafile.write_text(open(str(tls.server_key)).read())
+    elif what == "empty":
+        cafile.write_text("")
+    pam.conf["cafile"] = str(cafile)
+    pam.conf["retries"] = "2"
+    r = pam.run("authenticate")
+    assert trust_error(r), r.dump()
+    assert_logged(r, str(cafile))
+    assert not any("giving up" in m or "attempt" in m for m in r.log_messages), r.dump()
 
 
 def test_capath_is_honoured(pam, tls, tmp_path):
@@ -39,7 +66,8 @@ def test_capath_is_honoured(pam, tls, tmp_path):
     pam.conf["cafile"] = None
     pam.conf["capath"] = str(d)
     r = pam.run("authenticate")
-    assert unavailable(r), r.dump()
+    assert trust_error(r), r.dump()
+    assert_logged(r, "is not trusted by capath %s" % d)
 
 
 def test_refused_connection(pam):

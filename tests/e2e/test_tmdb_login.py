@@ -320,6 +320,44 @@ def test_service_with_a_missing_module_is_a_config_error(pam, standin):
     assert r.stdout == ""
 
 
+def test_missing_service_file_is_refused_by_name(pam, standin):
+    """No service file: libpam would fall back to "other", which on most systems asks for the
+    Unix password; tmdb-login refuses instead (exit 4) and names the file to create. The
+    "other" service here prompts, so a fallback would show up as a prompt on stdin."""
+    from pamhost import security_module, write_service
+    pam.write()
+    os.unlink(str(pam.service_dir / pam.service))
+    write_service(str(pam.service_dir), "other", ["auth required %s" % security_module("pam_unix.so"),
+                                                  "account required %s" % security_module("pam_permit.so")])
+    env = login_env(pam.dir, pam.standin)
+    proc = subprocess.run(login_cmd(pam, ["--format", "shell"]), input=b"password\n", capture_output=True,
+                          env=env, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == EXIT_CONFIG, err
+    assert "the PAM service %s does not exist: create %s" % (pam.service, pam.service_dir / pam.service) in err
+    assert "Password" not in err and proc.stdout == b""
+    assert standin.requests() == []
+
+
+def test_end_of_input_at_another_modules_prompt_is_no_answer(pam, standin):
+    """tmdb-login(1): end of input at a prompt is exit 5, whatever code the module made of it
+    (pam_unix turns the failed conversation into PAM_AUTHTOK_ERR)."""
+    from pamhost import security_module
+    pam.lines = ["auth required %s" % security_module("pam_unix.so"),
+                 "account required %s" % security_module("pam_permit.so")]
+    r = run_login(pam, "--format", "shell", browser=None, user="root", return_to=False)
+    assert r.rc == EXIT_NO_ANSWER, r.dump()
+    assert "Password:" in r.stderr and "no answer (end of input)" in r.stderr, r.dump()
+
+
+def test_tls_trust_failure_is_a_config_error(pam, standin, tls):
+    """The wrong CA is a configuration error (exit 4, "see the system log"), not "try again"."""
+    pam.conf["cafile"] = str(tls.untrusted_ca_cert)
+    r = run_login(pam, "--format", "shell", browser=None)
+    assert r.rc == EXIT_CONFIG, r.dump()
+    assert "not configured correctly" in r.stderr and "Try again later" not in r.stderr, r.dump()
+
+
 @pytest.mark.parametrize("args", [
     ["--format", "xml"],
     ["--keep"],

@@ -40,6 +40,7 @@ struct host_opts {
 	size_t n_answers;
 	const char **set_env;
 	size_t n_set_env;
+	const char *rhost;	/* --rhost: PAM_RHOST on every new handle, NULL: unset */
 	int silent, keep_going, conv_fail, no_conv;
 	unsigned long max_prompts;	/* 0 = unlimited */
 	const char *approve_as;

@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"  --silent                 PAM_SILENT on every op\n"
 	"  --keep-going             do not stop at the first failing op\n"
 	"  --set-env NAME=VALUE     pam_putenv on every new handle before the ops (repeatable)\n"
+	"  --rhost HOST             PAM_RHOST on every new handle (as sshd sets it)\n"
 	"  --answer TEXT            next prompt's answer (repeatable; then \"\")\n"
 	"  --conv-fail              conversation returns PAM_CONV_ERR\n"
 	"  --no-conv                struct pam_conv with a NULL function\n"
@@ -114,7 +115,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 {
 	enum {
 		O_CONFDIR = 256, O_NO_CONFDIR, O_SERVICE, O_USER, O_NO_USER, O_SILENT, O_KEEP_GOING,
-		O_SET_ENV, O_ANSWER, O_CONV_FAIL, O_NO_CONV, O_MAX_PROMPTS, O_APPROVE_AS, O_DENY,
+		O_SET_ENV, O_RHOST, O_ANSWER, O_CONV_FAIL, O_NO_CONV, O_MAX_PROMPTS, O_APPROVE_AS, O_DENY,
 		O_APPROVE_AFTER, O_APPROVE_DELAY, O_APPROVE_MODE, O_CAFILE, O_REPEAT, O_THREADS,
 		O_VERBOSE, O_FORK_DURING, O_FORK_INTERVAL, O_FORK_TIMEOUT, O_HELP
 	};
@@ -127,6 +128,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 		{"silent", no_argument, NULL, O_SILENT},
 		{"keep-going", no_argument, NULL, O_KEEP_GOING},
 		{"set-env", required_argument, NULL, O_SET_ENV},
+		{"rhost", required_argument, NULL, O_RHOST},
 		{"answer", required_argument, NULL, O_ANSWER},
 		{"conv-fail", no_argument, NULL, O_CONV_FAIL},
 		{"no-conv", no_argument, NULL, O_NO_CONV},
@@ -178,6 +180,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 				return usage_error("--set-env needs NAME=VALUE", optarg);
 			o->set_env[o->n_set_env++] = optarg;
 			break;
+		case O_RHOST: o->rhost = optarg; break;
 		case O_ANSWER: o->answers[o->n_answers++] = optarg; break;
 		case O_CONV_FAIL: o->conv_fail = 1; break;
 		case O_NO_CONV: o->no_conv = 1; break;

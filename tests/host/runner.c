@@ -89,6 +89,11 @@ static int start_handle(struct txn *t, struct pam_conv *conv, pam_handle_t **pam
 	}
 	for (size_t i = 0; carry_env && carry_env[i]; i++)
 		pam_putenv(*pamh, carry_env[i]);
+	if (o->rhost != NULL) {
+		int prc = pam_set_item(*pamh, PAM_RHOST, o->rhost);
+		if (prc != PAM_SUCCESS && !t->quiet)
+			ev_op("set_item", prc);
+	}
 	for (size_t i = 0; i < o->n_set_env; i++) {
 		int prc = pam_putenv(*pamh, o->set_env[i]);
 		if (prc != PAM_SUCCESS && !t->quiet)

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "options.h"
+#include "scope_first.h"
 
 static int parse(struct tmdb_options *o, const char *text, char *err, size_t errlen)
 {
@@ -251,6 +252,45 @@ static void test_load_arguments_win(void)
 	}
 }
 
+/* The minimum_uid read before the configuration (scope_first.h): the parser's value whenever
+ * the parser accepts the text, and a value even when another line is broken. */
+static void test_scope_first(void)
+{
+	static const struct {
+		const char *text;
+		long want;
+	} cases[] = {
+		{ "", 1000 },
+		{ "minimum_uid = 500\n", 500 },
+		{ "minimum_uid=0", 0 },
+		{ "  minimum_uid\t=\t+42   # comment\r\n", 42 },
+		{ "minimum_uid = 500\nminimum_uid = 600\n", 600 },
+		{ "minimum_uid = 500\nminimum_uid = bad\n", 500 },
+		{ "minimum_uid = 4294967294\n", 4294967294L },
+		{ "minimum_uid = 4294967295\n", 1000 },
+		{ "minimum_uid = -1\n", 1000 },
+		{ "minimum_uid = 12 34\n", 1000 },
+		{ "# minimum_uid = 0\n", 1000 },
+		{ "minimum_uids = 0\n", 1000 },
+		{ "xminimum_uid = 0\n", 1000 },
+		{ "minimum_uid\n", 1000 },
+		{ "api_kye = typo\nminimum_uid = 0\n", 0 },
+		{ "minimum_uid = 7\n\x01\x02garbage without equals\n", 7 },
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmdb_options o;
+		long got = scope_first_scan(cases[i].text, strlen(cases[i].text), 1000);
+		CHECK(got == cases[i].want, "scope_first_scan(\"%s\") = %ld, want %ld", cases[i].text, got, cases[i].want);
+		options_defaults(&o);
+		if (parse(&o, cases[i].text, err, sizeof(err)) == PAM_SUCCESS)
+			CHECK(o.minimum_uid == got, "the parser and scope_first agree on \"%s\"", cases[i].text);
+		options_free(&o);
+	}
+	/* a NUL byte on a line: that line is passed over, the others count */
+	CHECK(scope_first_scan("minimum_uid = 5\nminimum_uid = 9\0\n", 33, 1000) == 5, "a line with a NUL is passed over");
+}
+
 int main(void)
 {
 	test_defaults();
@@ -263,5 +303,6 @@ int main(void)
 	test_api_url_normalised();
 	test_validate();
 	test_load_arguments_win();
+	test_scope_first();
 	CHECK_DONE();
 }

@@ -283,6 +283,20 @@ static void test_user_map(void)
 	CHECK(user_map_lookup(S("alice #x1\n"), "alice", &name) == -1, "an id that is not a number is malformed");
 	CHECK(user_map_lookup(S("alice #\n"), "alice", &name) == -1, "an empty id is malformed");
 	CHECK(user_map_lookup(S("alice #1234567890123456789\n"), "alice", &name) == -1, "an id of 19 digits is malformed");
+	{
+		unsigned bad = 0;
+		CHECK(user_map_lookup_at(S("# c\nalice alice\n\nbob\ncarol carol\n"), "carol", &name, &bad) == -1 && bad == 4,
+		      "the malformed line is numbered (line 4)");
+		CHECK(user_map_lookup_at(S("alice alice\nbob bob extra\n"), "alice", &name, &bad) == 0 && bad == 0,
+		      "a malformed line after the user's is not read for that user");
+		free(name);
+		name = NULL;
+		CHECK(user_map_lookup_at(S("alice alice\nbob bob extra\n"), NULL, &name, &bad) == -1 && bad == 2,
+		      "a NULL user checks the whole map");
+		CHECK(user_map_lookup_at(S("alice alice\n"), NULL, &name, &bad) == 1 && bad == 0 && name == NULL,
+		      "a sound map, checked whole");
+		CHECK(user_map_lookup_at("a a\nb\0b\n", 8, "b", &name, &bad) == -1 && bad == 2, "a NUL byte's line");
+	}
 }
 
 int main(void)
