@@ -11,6 +11,7 @@
 #include <security/pam_modules.h>
 
 #include "flow.h"
+#include "helper_client.h"
 #include "options.h"
 #include "refusal.h"
 #include "scope.h"
@@ -24,6 +25,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	char *refused_as = NULL;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_authenticate(pamh, flags, argc, argv); /* a host run by an ordinary user */
 	if (rc != PAM_SUCCESS) {
 		const void *user = NULL;
 		/* an unconfigured module (a profile enabled before the key was set) tells every user
@@ -50,6 +53,8 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 	if (flags & PAM_DELETE_CRED)
 		return PAM_SUCCESS;
 	rc = txn_begin(&t, pamh, flags, argc, argv, false);
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* ESTABLISH, REINITIALIZE, REFRESH */
@@ -63,6 +68,8 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_account(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	rc = flow_account(&t);
@@ -75,6 +82,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
@@ -88,6 +97,10 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc != PAM_SUCCESS && t.opts.needs_helper) {
+		helper_logout(pamh, flags, argc, argv);
+		return PAM_SUCCESS;
+	}
 	if (rc != PAM_SUCCESS)
 		return rc;
 	flow_logout(&t);
