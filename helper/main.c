@@ -36,13 +36,16 @@ int main(int argc, char **argv)
 		relay_audit(LOG_WARNING, "refused: %s", why);
 		return 2;
 	}
-	if (relay_start(0) != 0)
-		return 4;
+	relay_start(0);
 	if (relay_read_request(REQUEST_TIMEOUT_MS, &req) != 0)
 		return 3;
 	if (serve_check_request(&req) != 0) {
 		hp_request_clear(&req);
 		return 3;
+	}
+	if (relay_watch() != 0) {
+		hp_request_clear(&req);
+		return 4;
 	}
 	rc = serve(&req);
 	(void)rc;

@@ -46,12 +46,16 @@ static void *watch(void *arg)
 	}
 }
 
-int relay_start(int fd)
+void relay_start(int fd)
+{
+	sock = fd;
+}
+
+int relay_watch(void)
 {
 	pthread_t t;
 	pthread_attr_t a;
 	int rc;
-	sock = fd;
 	if (pthread_attr_init(&a) != 0)
 		return -1;
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);

@@ -16,8 +16,12 @@
  * session to delete, a logout's DELETE). */
 enum relay_state { RELAY_EXITABLE, RELAY_FINISHING };
 
-/* Starts on descriptor fd; the watcher thread starts at once. 0 or -1. */
-int relay_start(int fd);
+/* The socket is descriptor fd. */
+void relay_start(int fd);
+
+/* Starts the watcher (once the request is in: before it, the main thread's own reading notices
+ * a closed socket or bad input). 0 or -1. */
+int relay_watch(void);
 void relay_set_state(enum relay_state s);
 
 /* Text that must never leave the helper (the API key, the access token): replaced by

@@ -159,3 +159,140 @@ class UserRun:
 
 __all__ = ["UserRun", "unavailable", "helper_binary", "NOBODY", "HELPER_GID", "USER",
            "TMDB_USER", "API_KEY", "ACCESS_TOKEN"]
+
+
+# -- the protocol (module/helper_proto.h), for running the helper directly as its caller -------
+
+import socket  # noqa: E402
+import struct  # noqa: E402
+
+HP_REQUEST, HP_CONV, HP_CONV_REPLY, HP_LOG, HP_RESULT, HP_TAKEN = 1, 2, 3, 4, 5, 6
+OP_AUTHENTICATE, OP_ACCOUNT, OP_LOGOUT = 1, 2, 3
+ABSENT = 0xFFFFFFFF
+PAM_TEXT_INFO, PAM_PROMPT_ECHO_ON = 4, 2
+
+
+def frame(ftype, payload):
+    return struct.pack(">IB", len(payload) + 1, ftype) + payload
+
+
+def u32(v):
+    return struct.pack(">I", v)
+
+
+def string(s):
+    if s is None:
+        return u32(ABSENT)
+    b = s.encode() if isinstance(s, str) else s
+    return u32(len(b)) + b
+
+
+def request(op=OP_AUTHENTICATE, user=USER, args=(), service="tmdb", flags=0, has_conv=1,
+            tty=None, xdisplay=None, rhost=None, return_to=None, session=None, version=1):
+    p = u32(version) + u32(op) + u32(flags) + u32(has_conv)
+    p += string(service) + string(user) + string(tty) + string(xdisplay) + string(rhost)
+    p += string(return_to) + u32(len(args)) + b"".join(string(a) for a in args)
+    if session is None:
+        p += u32(0)
+    else:
+        p += u32(1) + string(session["session_id"]) + string(str(session["account_id"]))
+        p += string(session["username"]) + string(session.get("access_token"))
+        p += string(session.get("account_object_id"))
+    return frame(HP_REQUEST, p)
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.off = data, 0
+
+    def u32(self):
+        v = struct.unpack_from(">I", self.data, self.off)[0]
+        self.off += 4
+        return v
+
+    def str(self):
+        n = self.u32()
+        if n == ABSENT:
+            return None
+        s = self.data[self.off:self.off + n].decode("utf-8", "replace")
+        self.off += n
+        return s
+
+
+class DirectHelper:
+    """The helper started by the test as its caller would: NOBODY, with the environment, argv
+    and extra descriptors given; ``sock`` is the test's end."""
+
+    def __init__(self, user_run, argv=None, env=None, pass_fds=(), stdin=None):
+        self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        argv = [user_run.helper] if argv is None else argv
+        self.proc = subprocess.Popen(argv, executable=user_run.helper,
+                                     stdin=child if stdin is None else stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=env if env is not None else {}, pass_fds=pass_fds,
+                                     **user_run.as_nobody())
+        child.close()
+        self.events = []
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv_frame(self, timeout=60):
+        self.sock.settimeout(timeout)
+        head = b""
+        while len(head) < 5:
+            chunk = self.sock.recv(5 - len(head))
+            if not chunk:
+                return None
+            head += chunk
+        n, ftype = struct.unpack(">IB", head)
+        body = b""
+        while len(body) < n - 1:
+            chunk = self.sock.recv(n - 1 - len(body))
+            if not chunk:
+                return None
+            body += chunk
+        return ftype, body
+
+    def converse(self, answer=None, take=True, timeout=60):
+        """Reads frames until RESULT: LOG lines into events, CONV calls answered ("" or
+        answer(text)); returns the result dict. With a session and take, sends TAKEN."""
+        while True:
+            f = self.recv_frame(timeout)
+            if f is None:
+                return None
+            ftype, body = f
+            r = Reader(body)
+            if ftype == HP_LOG:
+                self.events.append(("log", r.u32(), r.str()))
+            elif ftype == HP_CONV:
+                msgs = [(r.u32(), r.str()) for _ in range(r.u32())]
+                self.events.append(("conv", msgs))
+                reply = answer(msgs) if answer else ""
+                self.send(frame(HP_CONV_REPLY, u32(0) + string(reply)))
+            elif ftype == HP_RESULT:
+                res = {"rc": r.u32(), "export_env": r.u32(), "forget": r.u32()}
+                if r.u32():
+                    res["session"] = {"session_id": r.str(), "account_id": int(r.str()),
+                                      "username": r.str(), "access_token": r.str(),
+                                      "account_object_id": r.str()}
+                    if take:
+                        self.send(frame(HP_TAKEN, u32(0)))
+                return res
+            else:
+                raise AssertionError("unexpected frame type %d" % ftype)
+
+    def logs(self):
+        return [e[2] for e in self.events if e[0] == "log"]
+
+    def convs(self):
+        return [m for e in self.events if e[0] == "conv" for m in e[1]]
+
+    def wait(self, timeout=60):
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        finally:
+            self.sock.close()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return rc
