@@ -234,3 +234,29 @@ def test_fifty_logins_through_the_helper_at_once(user_run):
     assert count(user_run.standin, "DELETE", SESSION_DELETE) == 50
     assert not user_run.wait_no_helper(), "a helper is still running"
     assert live(user_run) == before
+
+
+def test_pamtester_run_by_the_user(user_run):
+    """The real pamtester, as NOBODY, under pam_wrapper (pamhost.pam_wrapper_env)."""
+    from pamhost import pam_wrapper_env, pamtester_binary
+    exe = pamtester_binary()
+    if not exe:
+        pytest.skip("pamtester not found")
+    try:
+        wrap = pam_wrapper_env(user_run.service_dir)
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    import subprocess
+    user_run.standin.configure(auto_approve=TMDB_USER)
+    user_run.write()
+    env = dict(wrap, PATH=os.environ.get("PATH", os.defpath))
+    before = live(user_run)
+    p = subprocess.run([exe, "-v", user_run.service, USER, "authenticate", "acct_mgmt",
+                        "open_session", "close_session"], input="\n", capture_output=True,
+                       text=True, env=env, timeout=120, **user_run.as_nobody())
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "successfully authenticated" in p.stdout + p.stderr
+    assert "To sign in, approve this login" in p.stdout
+    assert API_KEY not in p.stdout + p.stderr
+    assert live(user_run) == before
+    assert not user_run.wait_no_helper()
