@@ -25,7 +25,7 @@
 static int sock = -1;
 static atomic_int state = RELAY_EXITABLE;
 static atomic_int host_gone;
-static const char *secrets[MAX_SECRETS];
+static char *secrets[MAX_SECRETS];
 
 static void *watch(void *arg)
 {
@@ -72,9 +72,12 @@ void relay_set_state(enum relay_state s)
 
 void relay_hide(const char *secret)
 {
+	if (secret == NULL)
+		return;
 	for (int i = 0; i < MAX_SECRETS; i++) {
 		if (secrets[i] == NULL) {
-			secrets[i] = secret;
+			secrets[i] = strdup(secret); /* NULL when out of memory: then not hidden, but
+							 * the module's code never logs it anyway */
 			return;
 		}
 	}
@@ -82,7 +85,10 @@ void relay_hide(const char *secret)
 
 void relay_forget_secrets(void)
 {
-	memset(secrets, 0, sizeof(secrets));
+	for (int i = 0; i < MAX_SECRETS; i++) {
+		wipe_free_str(secrets[i]);
+		secrets[i] = NULL;
+	}
 }
 
 /* Replaces each kept secret in buf (NUL-terminated, room for cap bytes) by "(hidden)". */

@@ -25,8 +25,8 @@ int relay_watch(void);
 void relay_set_state(enum relay_state s);
 
 /* Text that must never leave the helper (the API key, the access token): replaced by
- * "(hidden)" in every log line and message sent. At most 4 are kept; the strings must live
- * until relay_forget_secrets. */
+ * "(hidden)" in every log line sent. At most 4 are kept (copies, wiped by
+ * relay_forget_secrets); NULL is ignored. */
 void relay_hide(const char *secret);
 void relay_forget_secrets(void);
 

@@ -30,7 +30,7 @@
 #define HP_MAX_NAME 256         /* user, service, PAM items, paths of one argument */
 #define HP_MAX_PATH 4096
 #define HP_MAX_MSGS 4           /* messages of one conversation call (conv.h CONV_MAX_MSGS) */
-#define HP_MAX_TEXT 16384       /* one conversation message (a QR code of a long URL fits) */
+#define HP_MAX_TEXT 32768       /* one conversation message (a QR code of a long URL fits) */
 #define HP_MAX_REPLY 1024       /* one answer to a prompt */
 #define HP_MAX_LOG 1024         /* one log line */
 #define HP_MAX_SECRET 4096      /* a session id, a v4 access token */
