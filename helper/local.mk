@@ -19,9 +19,10 @@ helper_pam_tmdb_helper_LDADD = module/libtmdb.la
 # The helper must be setgid to the group that may read the key (pam_tmdb_helper(8)). As root,
 # with that group present, make install sets it; otherwise it says what the administrator must do.
 HELPER_GROUP = pam_tmdb
+# A staged install (DESTDIR, as a package build does) leaves the modes to the package.
 install-exec-hook:
 	@h='$(DESTDIR)$(pkglibexecdir)/pam_tmdb_helper'; \
-	if test -f "$$h"; then \
+	if test -f "$$h" && test -z '$(DESTDIR)'; then \
 	  if test "`id -u`" = 0 && getent group $(HELPER_GROUP) >/dev/null 2>&1; then \
 	    chown root:$(HELPER_GROUP) "$$h" && chmod 2755 "$$h" && \
 	    echo "pam_tmdb_helper: installed setgid $(HELPER_GROUP) ($$h)"; \
