@@ -271,6 +271,7 @@ def test_a_user_signs_in_with_tmdb_login_through_the_helper(root, standin):
                             "--format", "json"], input="\n", timeout=120)
     assert r.rc != 0, r.dump()
     assert total_requests(standin) == 0
+    configure(root, standin)      # as the tests after this one expect it
     root.run(["rm", "/etc/security/pam_tmdb-test-ca.pem"], check=True)
 
 
