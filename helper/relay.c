@@ -202,6 +202,8 @@ int relay_conv(int n, const struct pam_message **msg, struct pam_response **resp
 	memset(&c, 0, sizeof(c));
 	c.n = (uint32_t)n;
 	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg == NULL || strlen(msg[i]->msg) > HP_MAX_TEXT)
+			return PAM_CONV_ERR; /* the module would refuse the frame */
 		c.style[i] = (uint32_t)msg[i]->msg_style;
 		c.text[i] = (char *)(uintptr_t)msg[i]->msg;
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON || msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
