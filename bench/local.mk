@@ -11,7 +11,8 @@ EXTRA_DIST += bench/run.py bench/README.md \
 	bench/pam_tmdb_bench/rig.py bench/pam_tmdb_bench/measure.py \
 	bench/pam_tmdb_bench/callgrind.py bench/pam_tmdb_bench/floor.py \
 	bench/pam_tmdb_bench/rows.py bench/pam_tmdb_bench/runner.py \
-	bench/pam_tmdb_bench/report.py bench/pam_tmdb_bench/browser.py
+	bench/pam_tmdb_bench/report.py bench/pam_tmdb_bench/browser.py \
+	bench/pam_tmdb_bench/user_run.py
 
 .PHONY: bench bench-quick
 bench: all

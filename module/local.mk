@@ -13,6 +13,8 @@ module_libtmdb_la_SOURCES = \
 	module/flow.c module/flow.h \
 	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \
+	module/helper_client.c module/helper_client.h \
+	module/helper_proto.c module/helper_proto.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
 	module/options.c module/options.h \
@@ -29,7 +31,9 @@ module_libtmdb_la_SOURCES = \
 	module/txn.c module/txn.h \
 	module/userlog.c module/userlog.h \
 	module/wipe.c module/wipe.h
+# TMDB_HELPER_PATH: the default of the helper key (helper/local.mk installs it there)
 module_libtmdb_la_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) -pthread \
+	-DTMDB_HELPER_PATH='"$(pkglibexecdir)/pam_tmdb_helper"' \
 	$(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS) $(QRENCODE_CFLAGS)
 module_libtmdb_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) $(PAM_LIBS) $(QRENCODE_LIBS) -lpam
 module_libtmdb_la_LDFLAGS = -pthread

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <security/pam_ext.h>
@@ -22,7 +23,8 @@
 #define DEFAULT_TIMEOUT 10
 #define DEFAULT_CONNECT_TIMEOUT 5
 
-enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_PROXY, K_BOOL, K_LONG, K_APPROVAL, K_MATCH, K_FLOW };
+enum opt_kind { K_SECRET, K_STRING, K_PATH, K_PATH_OR_NONE, K_URL, K_PROXY, K_BOOL, K_LONG, K_APPROVAL, K_MATCH, K_FLOW,
+		K_PATH_OR_NO };
 
 struct opt_spec {
 	const char *name;
@@ -65,6 +67,7 @@ static const struct opt_spec specs[] = {
 	{ "allow_http", K_BOOL, OFF(allow_http), 0, 0 },
 	{ "user_agent", K_STRING, OFF(user_agent), 0, 256 },
 	{ "debug", K_BOOL, OFF(debug), 0, 0 },
+	{ "helper", K_PATH_OR_NO, OFF(helper), 0, PATH_MAX },
 };
 #undef OFF
 
@@ -145,7 +148,9 @@ int options_defaults(struct tmdb_options *o)
 	o->user_map = strdup(TMDB_DEFAULT_USER_MAP);
 	o->cache_dir = strdup("/var/cache/pam_tmdb");
 	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
-	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent) {
+	o->helper = strdup(TMDB_HELPER_PATH);
+	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent ||
+	    !o->helper) {
 		options_free(o);
 		return PAM_BUF_ERR;
 	}
@@ -156,7 +161,8 @@ void options_free(struct tmdb_options *o)
 {
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		enum opt_kind k = specs[i].kind;
-		if (k == K_SECRET || k == K_STRING || k == K_PATH || k == K_PATH_OR_NONE || k == K_URL || k == K_PROXY)
+		if (k == K_SECRET || k == K_STRING || k == K_PATH || k == K_PATH_OR_NONE || k == K_URL || k == K_PROXY ||
+		    k == K_PATH_OR_NO)
 			free_field(&specs[i], str_field(o, &specs[i]));
 	}
 }
@@ -425,6 +431,15 @@ int options_set(struct tmdb_options *o, const char *key, const char *value, char
 		if (value[0] != '/' || !is_token_text(value))
 			goto bad;
 		return set_normal_path(s, field, value, err, errlen);
+	case K_PATH_OR_NO:
+		/* helper = no turns the helper off (NULL) */
+		if (strcmp(value, "no") == 0) {
+			free_field(s, field);
+			return PAM_SUCCESS;
+		}
+		if (value[0] != '/' || !is_token_text(value))
+			goto bad;
+		break;
 	case K_PATH:
 		if (value[0] != '/' || !is_token_text(value))
 			goto bad;
@@ -594,6 +609,10 @@ static int load_file(pam_handle_t *pamh, struct tmdb_options *o, const char *pat
 		return PAM_SUCCESS;
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
+	if (rc == -EACCES && geteuid() != 0) {
+		o->needs_helper = true; /* the secret is root's: the helper's business (helper_client.h) */
+		return PAM_SERVICE_ERR;
+	}
 	if (rc != 0) {
 		pam_syslog(pamh, LOG_ERR, "conf: cannot use %s: %s", path, why);
 		return PAM_SERVICE_ERR;
@@ -623,6 +642,10 @@ static int load_api_key_file(pam_handle_t *pamh, struct tmdb_options *o)
 
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
+	if (rc == -EACCES && geteuid() != 0) {
+		o->needs_helper = true;
+		return PAM_SERVICE_ERR;
+	}
 	if (rc != 0) {
 		pam_syslog(pamh, LOG_ERR, "api_key_file: cannot use %s: %s", o->api_key_file, why);
 		return PAM_SERVICE_ERR;

@@ -13,6 +13,9 @@
 #define TMDB_DEFAULT_USER_MAP TMDB_SECURITYDIR "/pam_tmdb.users"
 #define TMDB_CONF_MAX_BYTES (64 * 1024)
 #define TMDB_DEFAULT_MINIMUM_UID 1000
+#ifndef TMDB_HELPER_PATH
+#define TMDB_HELPER_PATH "/usr/libexec/pam_tmdb/pam_tmdb_helper"
+#endif
 
 enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
 enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };
@@ -54,6 +57,13 @@ struct tmdb_options {
 	bool allow_http;
 	char *user_agent;
 	bool debug;
+	/* hosts that run as an ordinary user (helper_client.h): the setgid helper's path, NULL
+	 * for helper=no */
+	char *helper;
+	/* set by a failed options_load when the config file or api_key_file exists but this
+	 * process may not read it (EACCES, effective uid not 0): the caller may then hand the
+	 * work to the helper. Kept by options_free. */
+	bool needs_helper;
 };
 
 /* Fills defaults, reads conf= (or the default file), applies arguments, validates, loads

@@ -11,6 +11,7 @@
 #include <security/pam_modules.h>
 
 #include "flow.h"
+#include "helper_client.h"
 #include "options.h"
 #include "refusal.h"
 #include "return_to.h"
@@ -32,6 +33,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 			free(unused);
 		return PAM_IGNORE;
 	}
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_authenticate(pamh, flags, argc, argv); /* a host run by an ordinary user */
 	if (rc != PAM_SUCCESS) {
 		/* in scope (or unknown to the system): the user hears why, in one line */
 		refusal_tell(pamh, flags, rc, "", NULL);
@@ -56,6 +59,8 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 	rc = txn_begin(&t, pamh, flags, argc, argv, false);
 	if (rc == PAM_IGNORE)
 		return PAM_SUCCESS; /* out of scope: nothing of ours to establish */
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* ESTABLISH, REINITIALIZE, REFRESH */
@@ -69,6 +74,8 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_account(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	rc = flow_account(&t);
@@ -83,6 +90,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 
 	if (rc == PAM_IGNORE)
 		return PAM_SUCCESS; /* out of scope: no session of ours */
+	if (rc != PAM_SUCCESS && t.opts.needs_helper)
+		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
@@ -98,6 +107,10 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 
 	if (rc == PAM_IGNORE)
 		return PAM_SUCCESS; /* out of scope: no session of ours */
+	if (rc != PAM_SUCCESS && t.opts.needs_helper) {
+		helper_logout(pamh, flags, argc, argv);
+		return PAM_SUCCESS;
+	}
 	if (rc != PAM_SUCCESS)
 		return rc;
 	flow_logout(&t);

@@ -8,8 +8,19 @@
 
 #include "wipe.h"
 
+static bool root_only;
+
+void safe_file_require_root(void)
+{
+	root_only = true;
+}
+
 int safe_check_owner_mode(const struct stat *st, const char **why)
 {
+	if (root_only && st->st_uid != 0) {
+		*why = "not owned by root (pam_tmdb_helper takes its settings only from root's files)";
+		return -EPERM;
+	}
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		*why = "owned by another user (must be root or the effective user)";
 		return -EPERM;

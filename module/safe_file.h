@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+/* From now on, for the whole process, only files owned by root are accepted (the setgid
+ * helper: its effective user is the caller, whose files must not configure it). */
+void safe_file_require_root(void);
+
 /* Is st owned by root or the effective user, and not writable by group or others?
  * Returns 0, or -EPERM with *why set to a static explanation. */
 int safe_check_owner_mode(const struct stat *st, const char **why);

@@ -43,6 +43,7 @@ class Service:
     quick_keys: dict = field(default_factory=dict)
     module: str = None
     prime: dict = None
+    user_layout: str = None     # run by uid 65534: "own" (its own config), "helper" (root's)
 
     def conf(self, quick):
         if self.module:
@@ -59,12 +60,17 @@ class Run:
 
     @property
     def needs(self):
-        return ("pamtester",) if self.how == "pamtester" else ()
+        return {"pamtester": ("pamtester",), "user_host": ("user",)}.get(self.how, ())
 
 
 def host(service, *extra):
     """tmdb-host --service SERVICE --user alice [extra] -- authenticate"""
     return Run("host", service, tuple(extra))
+
+
+def user_host(service):
+    """setpriv (uid 65534) tmdb-host --service SERVICE --user nobody -- authenticate"""
+    return Run("user_host", service)
 
 
 def pamtester(service):
@@ -104,7 +110,7 @@ class Row:
 
     @property
     def needs(self):
-        tool = {"rss": ("time",), "cg": ("callgrind",), "cg_part": ("callgrind",),
+        tool = {"rss": ("time",), "helper_rss": ("time",), "cg": ("callgrind",), "cg_part": ("callgrind",),
                 "cg_module": ("callgrind",), "browser": ("browser",)}.get(self.kind, ())
         return tool + (self.runs.needs if self.runs else ()) + (
             self.base.needs if self.base else ())
@@ -138,6 +144,10 @@ CACHED = Service("tmdb-cached", {"reuse_session": "yes", "cache_dir": "{cache_di
                  prime=FRESH)
 # the v4 flow (issue 13): the read access token (sent instead of the API key), nothing remembered
 V4 = Service("tmdb-v4", {"cache_dir": "none", "flow": "v4", "access_token": ACCESS_TOKEN})
+# issue 19: a host run by an ordinary user (uid 65534, PAM user nobody, bound to alice): with a
+# config of its own (read in process), and with root's 0640 config (through pam_tmdb_helper)
+USER_OWN = Service("tmdb-user-own", {"cache_dir": "none"}, user_layout="own")
+USER_HELPER = Service("tmdb-user-helper", {"cache_dir": "none"}, user_layout="helper")
 # hung server: the default timeout (quick mode: 2 s)
 HUNG = Service("tmdb-hung", {"cache_dir": "none"},
                quick_keys={"timeout": "2", "connect_timeout": "1"})
@@ -182,6 +192,12 @@ ROWS = [
     Row("3c", "full v4 flow: tmdb-host + pam_tmdb, flow=v4 (poll, auto-approved, no cache)",
         "time", host(V4), expect=V4_FRESH, show_counts=True, floor=("F4",), target=1.10,
         key="full_v4"),
+    Row("3u", "full flow, host run by uid 65534 with a config of its own (in process)", "time",
+        user_host(USER_OWN), expect=FRESH, show_counts=True, key="full_user_in_process",
+        missing=("3u/3h", "full flow through pam_tmdb_helper", "n/a (needs root and setpriv)")),
+    Row("3h", "full flow, host run by uid 65534, root's config: through pam_tmdb_helper", "time",
+        user_host(USER_HELPER), expect=FRESH, show_counts=True, floor=("3u",), target=1.15,
+        key="full_helper"),
     Row("7a", "requests / TCP+TLS connections per fresh authentication (every run)", "counts",
         of=("3",)),
     Row("7b", "requests / connections per cached authentication (every run)", "counts",
@@ -194,6 +210,8 @@ ROWS = [
     Row("8c", "peak RSS: tmdb-host + pam_tmdb, full flow (+{over} over pam_permit)", "rss",
         host(FULL), n=RSS_N, of=("8a",), floor=("8b",), ratio="%+.1f MiB vs curl",
         target=2 * MIB, target_text="≤ curl + 2 MiB", key="rss_full"),
+    Row("8h", "peak RSS: pam_tmdb_helper itself, one full-flow login", "helper_rss",
+        runs=user_host(USER_HELPER), n=RSS_N, key="rss_helper"),
     Row("8d", "peak RSS: tmdb-host + pam_tmdb, cached (+{over} over pam_permit)", "rss",
         host(CACHED), n=RSS_N, of=("8a",), floor=("8b",), ratio="%+.1f MiB vs curl",
         target=2 * MIB, target_text="≤ curl + 2 MiB", key="rss_cached"),

@@ -6,7 +6,7 @@ import os
 import statistics
 import time
 
-from . import browser, callgrind, measure
+from . import browser, callgrind, measure, user_run
 from .common import (DEFAULT_TIMEOUT, MIB, TOKEN_NEW, USER, BenchError, fmt_int, fmt_kib,
                      fmt_ms, fmt_range, summarize)
 from .floor import CurlFloor
@@ -15,7 +15,7 @@ from .rows import ROWS, SPAWN, TIME_RUNS, TIME_WARMUP, USER_MAP, host, services
 
 class Runner:
     KINDS = ("time", "sum", "counts", "rss", "hung", "cg", "cg_part", "cg_module", "loop",
-             "loop_rss", "loop_counts", "loop_control", "threads", "browser")
+             "loop_rss", "loop_counts", "loop_control", "threads", "browser", "helper_rss")
 
     def __init__(self, rig, quick=False, runs=None, warmup=None, no_callgrind=False):
         self.rig = rig
@@ -41,7 +41,8 @@ class Runner:
 
     def services(self):
         """(name, module, keys) of the services the rows run, for Rig.setup."""
-        return [(s.name, s.module, s.conf(self.quick)) for s in services(self.rows)]
+        return [(s.name, s.module, s.conf(self.quick)) for s in services(self.rows)
+                if not s.user_layout]
 
     def user_map(self):
         return USER_MAP
@@ -51,6 +52,8 @@ class Runner:
             return False
         if tool == "browser":
             return browser.available(self.rig.builddir) is None
+        if tool == "user":
+            return user_run.unavailable(self.rig.builddir) is None
         return self.rig.has(tool)
 
     def run(self):
@@ -99,7 +102,26 @@ class Runner:
         if run.how == "pamtester":
             return measure.Job(key, cmd=self.rig.pamtester_cmd(run.service.name),
                                env=self.rig.pamtester_env())
+        if run.how == "user_host":
+            return measure.Job(key, cmd=self.user_layout().host_cmd(run.service.name))
         raise ValueError(run.how)
+
+    def user_layout(self):
+        """The user-run layout (user_run.py), made once for every user-run service."""
+        if "user" not in self._memo:
+            svcs = [(s.name, s.user_layout, s.conf(self.quick)) for s in services(self.rows)
+                    if s.user_layout]
+            layout = user_run.UserLayout(self.rig, svcs)
+            self.rig.cleanups.append(layout.cleanup)
+            self._memo["user"] = layout
+        return self._memo["user"]
+
+    def _helper_rss(self, row):
+        layout = self.user_layout()
+        res = summarize([layout.helper_rss_kb(row.runs.service.name) for _ in range(self.n(row))])
+        self.put(row.key, res)
+        self.emit(row.id, row.label, fmt_kib(res["median"]), fmt_range(res["min"], res["max"], fmt_kib),
+                  str(res["n"]))
 
     def prime(self, service):
         """Once per service with prime: one authentication fills the cache (alice's session)."""

@@ -26,6 +26,11 @@ EXTRA_DIST += \
 	tests/e2e/test_messages.py \
 	tests/e2e/test_paths.py \
 	tests/e2e/test_v4.py \
+	tests/e2e/helperenv.py \
+	tests/e2e/test_helper.py \
+	tests/e2e/test_helper_direct.py \
+	tests/e2e/test_helper_login.py \
+	tests/e2e/test_helper_vlock.py \
 	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \
 	tests/e2e/test_browser_roundtrip.py \

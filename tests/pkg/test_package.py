@@ -30,6 +30,7 @@ CONFFILE = "/etc/security/pam_tmdb.conf"
 USER_MAP = "/etc/security/pam_tmdb.users"
 PROFILE = "/usr/share/pam-configs/tmdb"
 LOGIN = "/usr/bin/tmdb-login"
+HELPER = "/usr/libexec/pam_tmdb/pam_tmdb_helper"
 PAM_DIRS = ("/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam")
 SERVICE = "tmdb-roundtrip"
 # a user of the module's scope (uid >= 1000) bound to the stand-in's "alice", and one without
@@ -106,8 +107,10 @@ def test_package_contents(package):
     assert files.get(CONFFILE) == "-rw-------", "the configuration is 0600 from the start\n" + listing
     assert PROFILE in files, listing
     assert files.get(LOGIN) == "-rwxr-xr-x", "tmdb-login is shipped\n" + listing
+    # no setgid file in the .deb: postinst sets the helper's mode (dpkg-statoverride)
+    assert files.get(HELPER) == "-rwxr-xr-x", "the helper is shipped\n" + listing
     for page in ("/usr/share/man/man8/pam_tmdb.8.gz", "/usr/share/man/man5/pam_tmdb.conf.5.gz",
-                 "/usr/share/man/man1/tmdb-login.1.gz",
+                 "/usr/share/man/man1/tmdb-login.1.gz", "/usr/share/man/man8/pam_tmdb_helper.8.gz",
                  "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example"):
         assert page in files, listing
     assert not [f for f in files if f.endswith(".la") or f.startswith("/etc/pam.d")], listing
@@ -135,7 +138,10 @@ def test_profile_is_off_by_default_and_scoped(package, tmp_path):
     assert fields["Auth-Type"] == "Primary"
     assert fields["Account-Type"] == "Additional" and fields["Session-Type"] == "Additional"
     modules = pam_lines(text)
-    assert len(modules) == 3 and all("minimum_uid=1000" in m for m in modules), modules
+    # approval=prompt only: the hosts that run as the user (screen lockers) reach the helper,
+    # which takes no other key from module arguments (pam_tmdb_helper(8))
+    assert len(modules) == 3 and all(m.split("pam_tmdb.so", 1)[1].split() == ["approval=prompt"]
+                                     for m in modules), modules
 
 
 def test_lintian_is_clean(package):
@@ -162,7 +168,12 @@ def test_install_changes_no_pam_stack(package, root):
     changed = sorted(p for p in set(now) | set(root.before) if now.get(p) != root.before.get(p))
     # the profile is new, and pam-auth-update --package notes that it has seen it
     assert changed == [PROFILE, "/var/lib/pam/seen"], changed
-    assert root.run(["stat", "-c", "%a %U", CONFFILE]).stdout.split() == ["600", "root"]
+    # pam_tmdb_helper(8): the helper and the configuration belong to the group pam_tmdb, set
+    # through dpkg-statoverride
+    assert root.run(["stat", "-c", "%a %U %G", CONFFILE]).stdout.split() == ["640", "root", "pam_tmdb"]
+    assert root.run(["stat", "-c", "%a %U %G", HELPER]).stdout.split() == ["2755", "root", "pam_tmdb"]
+    overrides = root.run(["dpkg-statoverride", "--list"], check=True).stdout
+    assert "root pam_tmdb 2755 %s" % HELPER in overrides and "root pam_tmdb 640 %s" % CONFFILE in overrides
     assert root.exists(MODULE)
 
 
@@ -171,7 +182,7 @@ def test_enable_puts_pam_tmdb_into_the_common_files(root):
     assert r.rc == 0, r.dump()
     auth = pam_lines(root.read("/etc/pam.d/common-auth"), "pam_")
     assert "pam_tmdb.so" in auth[0] and "pam_unix.so" in auth[1], auth
-    assert re.match(r"auth\s+\[success=2 default=ignore\]\s+pam_tmdb\.so minimum_uid=1000", auth[0]), auth
+    assert re.match(r"auth\s+\[success=2 default=ignore\]\s+pam_tmdb\.so approval=prompt", auth[0]), auth
     assert pam_lines(root.read("/etc/pam.d/common-account"))
     assert pam_lines(root.read("/etc/pam.d/common-session"))
     root.write("/etc/pam.d/" + SERVICE,
@@ -227,6 +238,41 @@ def test_installed_tmdb_login_signs_in_and_logs_out(root, standin):
     assert r.rc == 0, r.dump()
     assert r.stdout == "user=alice\n", r.dump()
     assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
+
+
+def test_a_user_signs_in_with_tmdb_login_through_the_helper(root, standin):
+    """The user (uid 4242, no group of the helper's) runs the installed tmdb-login: it cannot
+    read the key (0640 root:pam_tmdb), and signs in through the installed setgid helper;
+    --exec gets the session, and the logout after it deletes it."""
+    standin.reset()
+    configure(root, standin)
+    r = root.run(["sh", "-c", 'cat "$0" > /etc/security/pam_tmdb-test-ca.pem && chmod 0644 '
+                  '/etc/security/pam_tmdb-test-ca.pem', standin.cafile])
+    assert r.rc == 0, r.dump()
+    url = standin.url.replace("localhost", "127.0.0.1")
+    # written into the existing file: it keeps the group pam_tmdb
+    root.write(CONFFILE, "api_key = %s\napi_url = %s\ncafile = /etc/security/pam_tmdb-test-ca.pem\n"
+               % (standin.api_key, url), mode=0o640)
+    standin.configure(auto_approve="alice")
+    as_user = ["setpriv", "--reuid", str(USER_UID), "--regid", str(USER_UID), "--clear-groups"]
+    r = root.run(as_user + ["cat", CONFFILE])
+    assert r.rc != 0 and standin.api_key not in r.stdout, "the user can read the key\n" + r.dump()
+    before = standin.live_sessions_of("alice")
+    r = root.run(as_user + [LOGIN, "--service", SERVICE, "--no-browser", "--exec",
+                            "sh", "-c", 'echo "user=$TMDB_ACCOUNT_USERNAME uid=$(id -u)"'],
+                 input="\n", timeout=120)
+    assert r.rc == 0, r.dump()
+    assert r.stdout == "user=alice uid=%d\n" % USER_UID, r.dump()
+    assert standin.api_key not in r.stdout + r.stderr
+    assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
+    # another user's name is refused before any request
+    standin.reset()
+    r = root.run(as_user + [LOGIN, "--service", SERVICE, "--user", OTHER, "--no-browser",
+                            "--format", "json"], input="\n", timeout=120)
+    assert r.rc != 0, r.dump()
+    assert total_requests(standin) == 0
+    configure(root, standin)      # as the tests after this one expect it
+    root.run(["rm", "/etc/security/pam_tmdb-test-ca.pem"], check=True)
 
 
 def test_users_outside_the_module_are_left_to_pam_unix(root, standin):
@@ -286,6 +332,8 @@ def test_purge_leaves_nothing_behind(root):
     for path in (CONFFILE, "/var/cache/pam_tmdb", "/usr/share/doc/libpam-tmdb"):
         assert not root.exists(path), path
     assert root.exists(USER_MAP), "the administrator's user map is not the package's to remove"
+    assert "pam_tmdb" not in root.run(["dpkg-statoverride", "--list"]).stdout
+    assert root.run(["getent", "group", "pam_tmdb"]).rc != 0, "the helper's group is left"
     root.run(["rm", USER_MAP], check=True)
     assert root.checksums(*PAM_DIRS) == root.before
     assert "libpam-tmdb" not in root.run(["dpkg-query", "-W", "-f", "${Package}\n"]).stdout.split()

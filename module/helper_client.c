@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* helper_client.c: starting pam_tmdb_helper and relaying between it and the host (see
+ * helper_client.h for when, helper_proto.h for the protocol). */
+#include "config.h"
+#include "helper_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+
+#include "conv.h"
+#include "helper_proto.h"
+#include "options.h"
+#include "refusal.h"
+#include "return_to.h"
+#include "scope.h"
+#include "session.h"
+#include "wipe.h"
+
+/* The longest the helper may stay silent: poll mode at the largest approval_timeout (3600 s)
+ * plus the requests of one try. It keeps its own, tighter, deadlines. */
+#define RELAY_TIMEOUT_MS (3900 * 1000)
+/* module data: the helper's export_env of this login, for setcred and open_session */
+#define EXPORT_DATA_NAME "pam_tmdb_helper_export_env"
+
+static const char *const allowed_keys[] = { "approval", "max_prompts", "approval_timeout", "poll_interval",
+					    "qrcode", "export_env", "conv_session", "debug" };
+
+bool helper_arg_allowed(const char *key)
+{
+	for (size_t i = 0; i < sizeof(allowed_keys) / sizeof(allowed_keys[0]); i++)
+		if (strcmp(key, allowed_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A name that may be shown in the log: a pasted secret in place of an option name must not. */
+static bool showable_key(const char *key, size_t n)
+{
+	if (n == 0 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || key[i] == '_'))
+			return false;
+	return true;
+}
+
+struct client_args {
+	const char *helper;          /* NULL: helper=no */
+	int argc;                    /* forwarded: conf= and the allowed keys */
+	const char *argv[HP_MAX_ARGS];
+};
+
+/* The module arguments on this path: conf= and helper= are the module's own, the allowed keys
+ * go to the helper (which checks their values), any other key is a configuration error. */
+static int parse_args(pam_handle_t *pamh, int argc, const char **argv, struct client_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->helper = TMDB_HELPER_PATH;
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		size_t klen = strcspn(arg, "=");
+		char key[33];
+
+		if (strncmp(arg, "helper=", 7) == 0) {
+			if (strcmp(arg + 7, "no") == 0)
+				a->helper = NULL;
+			else if (arg[7] == '/' && strlen(arg + 7) < HP_MAX_PATH)
+				a->helper = arg + 7;
+			else {
+				pam_syslog(pamh, LOG_ERR, "module argument: helper: expected an absolute path or \"no\"");
+				return PAM_SERVICE_ERR;
+			}
+			continue;
+		}
+		if (!showable_key(arg, klen)) {
+			pam_syslog(pamh, LOG_ERR, "module argument: unknown option (name not shown: it does not look "
+				   "like an option name)");
+			return PAM_SERVICE_ERR;
+		}
+		memcpy(key, arg, klen);
+		key[klen] = '\0';
+		if (strcmp(key, "conf") != 0 && !helper_arg_allowed(key)) {
+			pam_syslog(pamh, LOG_ERR, "module argument: %s cannot be given here: this host runs as uid %u and "
+				   "reaches the configuration only through pam_tmdb_helper, which takes from module "
+				   "arguments only approval, max_prompts, approval_timeout, poll_interval, qrcode, "
+				   "export_env, conv_session and debug (set %s in the configuration file)",
+				   key, (unsigned)getuid(), key);
+			return PAM_SERVICE_ERR;
+		}
+		if (a->argc >= HP_MAX_ARGS || strlen(arg) > HP_MAX_ARG) {
+			pam_syslog(pamh, LOG_ERR, "module argument: %s: too many or too long arguments", key);
+			return PAM_SERVICE_ERR;
+		}
+		a->argv[a->argc++] = arg;
+	}
+	return PAM_SUCCESS;
+}
+
+/* Parses the arguments and says why the path is closed when it is. */
+static int open_path(pam_handle_t *pamh, int argc, const char **argv, struct client_args *a)
+{
+	int rc = parse_args(pamh, argc, argv, a);
+	if (rc == PAM_SUCCESS && a->helper == NULL) {
+		pam_syslog(pamh, LOG_ERR, "the configuration (API key) is not readable by uid %u and helper=no: a host "
+			   "that runs as an ordinary user cannot use pam_tmdb (see pam_tmdb(8), USER-RUN HOSTS)",
+			   (unsigned)geteuid());
+		rc = PAM_SERVICE_ERR;
+	}
+	return rc;
+}
+
+static int spawn_helper(pam_handle_t *pamh, const char *path, pid_t *pid, int *fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	char *const child_argv[] = { (char *)(uintptr_t)"pam_tmdb_helper", NULL };
+	char *const child_env[] = { NULL };
+	int sv[2], child, rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot make a socket for the helper: %s", strerror(errno));
+		return PAM_SERVICE_ERR;
+	}
+	child = sv[1];
+	if (child < 3) {
+		/* dup2 onto itself would keep close-on-exec */
+		child = fcntl(sv[1], F_DUPFD_CLOEXEC, 3);
+		close(sv[1]);
+		if (child < 0) {
+			close(sv[0]);
+			return PAM_SERVICE_ERR;
+		}
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, child, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* the host's own descriptors without close-on-exec stay behind too */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&attr);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawn(pid, path, &fa, &attr, child_argv, child_env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(child);
+	if (rc != 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot run the helper %s: %s", path, strerror(rc));
+		close(sv[0]);
+		return PAM_SERVICE_ERR;
+	}
+	*fd = sv[0];
+	return PAM_SUCCESS;
+}
+
+static void reap(pam_handle_t *pamh, pid_t pid, bool answered)
+{
+	int status = 0;
+	pid_t r;
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (answered || r != pid)
+		return; /* ECHILD: the host reaps its children itself */
+	if (WIFEXITED(status))
+		pam_syslog(pamh, LOG_ERR, "the helper ended without an answer (exit status %d)", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pam_syslog(pamh, LOG_ERR, "the helper ended without an answer (signal %d)", WTERMSIG(status));
+}
+
+/* Control characters of a log line from the helper become '?'. */
+static void relay_log(pam_handle_t *pamh, const unsigned char *p, size_t n)
+{
+	struct hp_log l;
+	if (hp_decode_log(p, n, &l) != 0) {
+		pam_syslog(pamh, LOG_ERR, "the helper sent a malformed log line");
+		return;
+	}
+	for (char *c = l.text; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	pam_syslog(pamh, (int)l.prio, "%s", l.text);
+	hp_log_clear(&l);
+}
+
+static bool valid_style(uint32_t s)
+{
+	return s == PAM_PROMPT_ECHO_OFF || s == PAM_PROMPT_ECHO_ON || s == PAM_ERROR_MSG || s == PAM_TEXT_INFO;
+}
+
+/* One conversation call of the helper, made with the host's conversation function. */
+static int relay_conv(pam_handle_t *pamh, int fd, const unsigned char *p, size_t n)
+{
+	struct hp_conv c;
+	struct hp_conv_reply reply = { PAM_CONV_ERR, NULL };
+	struct conv_round r = { 0 };
+	struct hp_buf b;
+	int rc;
+
+	if (hp_decode_conv(p, n, &c) != 0) {
+		pam_syslog(pamh, LOG_ERR, "the helper sent a malformed conversation message");
+		return -1;
+	}
+	for (uint32_t i = 0; i < c.n; i++) {
+		if (!valid_style(c.style[i])) {
+			pam_syslog(pamh, LOG_ERR, "the helper sent a conversation message of unknown style");
+			hp_conv_clear(&c);
+			return -1;
+		}
+		conv_add(&r, (int)c.style[i], c.text[i]);
+	}
+	rc = conv_send(pamh, &r, &reply.reply);
+	reply.rc = (uint32_t)rc;
+	if (reply.reply != NULL && strlen(reply.reply) > HP_MAX_REPLY)
+		reply.reply[HP_MAX_REPLY] = '\0'; /* what was typed does not matter beyond that */
+	hp_conv_clear(&c);
+	rc = hp_encode_conv_reply(&reply, &b);
+	hp_conv_reply_clear(&reply);
+	if (rc != 0)
+		return -1;
+	rc = hp_send(fd, &b);
+	hp_buf_free(&b);
+	return rc;
+}
+
+/* Sends the request and relays until the helper's result. 0 with *res, or -1 (logged). */
+static int converse(pam_handle_t *pamh, int fd, const struct hp_request *req, struct hp_result *res)
+{
+	struct hp_buf b;
+	int rc;
+
+	if (hp_encode_request(req, &b) != 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot build the request for the helper (out of memory or too large)");
+		return -1;
+	}
+	rc = hp_send(fd, &b);
+	hp_buf_free(&b);
+	if (rc != 0) {
+		pam_syslog(pamh, LOG_ERR, "cannot send the request to the helper");
+		return -1;
+	}
+	for (;;) {
+		unsigned char *p = NULL;
+		size_t n = 0;
+		uint8_t type = 0;
+		const char *why = NULL;
+
+		if (hp_recv(fd, RELAY_TIMEOUT_MS, &type, &p, &n, &why) != 0) {
+			pam_syslog(pamh, LOG_ERR, "no answer from the helper: %s", why);
+			return -1;
+		}
+		rc = 0;
+		if (type == HP_LOG)
+			relay_log(pamh, p, n);
+		else if (type == HP_CONV)
+			rc = relay_conv(pamh, fd, p, n);
+		else if (type == HP_RESULT && hp_decode_result(p, n, res) == 0)
+			rc = 1;
+		else
+			rc = -1;
+		hp_payload_free(p, n);
+		if (rc == 1)
+			return 0;
+		if (rc != 0) {
+			pam_syslog(pamh, LOG_ERR, "the helper broke the protocol (message type %u)", (unsigned)type);
+			return -1;
+		}
+	}
+}
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
+		return NULL;
+	/* over-long items are the helper's to refuse; never cut one into another value */
+	return strlen(v) <= HP_MAX_NAME ? v : "";
+}
+
+static char yes_data = 1, no_data = 0;
+
+/* Runs one op through the helper. A RESULT that hands a session over (authenticate) is
+ * handed over here and acknowledged (TAKEN): unacknowledged, the helper deletes it. */
+static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, uint32_t op, const char *user,
+		  char *return_to, const struct tmdb_session *held, uint32_t *forget, bool *answered)
+{
+	struct hp_request req;
+	struct hp_result res = { 0 };
+	pid_t pid = -1;
+	int fd = -1, rc;
+	bool dummy;
+
+	if (answered == NULL)
+		answered = &dummy;
+	*answered = false;
+
+	memset(&req, 0, sizeof(req));
+	req.version = HP_VERSION;
+	req.op = op;
+	req.flags = (uint32_t)flags;
+	req.has_conv = conv_available(pamh);
+	req.service = (char *)(uintptr_t)item(pamh, PAM_SERVICE);
+	req.user = (char *)(uintptr_t)user;
+	req.tty = (char *)(uintptr_t)item(pamh, PAM_TTY);
+	req.xdisplay = (char *)(uintptr_t)item(pamh, PAM_XDISPLAY);
+	req.rhost = (char *)(uintptr_t)item(pamh, PAM_RHOST);
+	req.return_to = return_to;
+	req.argc = (uint32_t)a->argc;
+	for (int i = 0; i < a->argc; i++)
+		req.argv[i] = (char *)(uintptr_t)a->argv[i];
+	if (held != NULL) {
+		req.has_session = 1;
+		req.session = *held; /* shallow: not cleared here */
+	}
+	if (req.service == NULL)
+		req.service = (char *)(uintptr_t)"";
+
+	rc = spawn_helper(pamh, a->helper, &pid, &fd);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (converse(pamh, fd, &req, &res) == 0) {
+		*answered = true;
+		rc = (int)res.rc;
+		if (forget != NULL)
+			*forget = res.forget;
+		if (res.has_session && op == HP_OP_AUTHENTICATE && rc == PAM_SUCCESS) {
+			struct hp_buf b;
+			int taken = session_handover(pamh, &res.session, res.export_env, false);
+			if (taken == PAM_SUCCESS)
+				taken = pam_set_data(pamh, EXPORT_DATA_NAME, res.export_env ? &yes_data : &no_data, NULL);
+			if (hp_encode_taken((uint32_t)taken, &b) != 0 || hp_send(fd, &b) != 0)
+				taken = PAM_SERVICE_ERR;
+			hp_buf_free(&b);
+			rc = taken;
+		}
+		hp_result_clear(&res);
+	} else {
+		rc = PAM_SERVICE_ERR;
+	}
+	shutdown(fd, SHUT_RDWR);
+	close(fd);
+	reap(pamh, pid, *answered);
+	return rc;
+}
+
+int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	const char *user = NULL;
+	char *return_to = NULL;
+	bool answered = false;
+	int rc = open_path(pamh, argc, argv, &a);
+
+	if (rc == PAM_SUCCESS) {
+		rc = pam_get_user(pamh, &user, NULL);
+		if (rc != PAM_SUCCESS) {
+			pam_syslog(pamh, LOG_ERR, "cannot get the user name: %s", pam_strerror(pamh, rc));
+			return rc;
+		}
+		if (user == NULL || strlen(user) > HP_MAX_NAME) {
+			pam_syslog(pamh, LOG_ERR, "no user name, or one longer than %d bytes", HP_MAX_NAME);
+			return PAM_USER_UNKNOWN;
+		}
+		/* taken out of the host's environment as in process; the helper decides on it */
+		rc = return_to_take(pamh, &return_to);
+	}
+	if (rc == PAM_SUCCESS && return_to != NULL && strlen(return_to) > HP_MAX_ARG)
+		return_to[HP_MAX_ARG] = '\0'; /* still too long for return_to_check: refused there */
+	if (rc == PAM_SUCCESS)
+		rc = run_op(pamh, flags, &a, HP_OP_AUTHENTICATE, user, return_to, NULL, NULL, &answered);
+	/* the helper tells its own refusals; when it could not be asked, as pam_sm_authenticate
+	 * tells an unconfigured module: every user in scope, not root and the system accounts */
+	if (rc != PAM_SUCCESS && !answered &&
+	    (user == NULL || scope_check(pamh, user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE))
+		refusal_tell(pamh, flags, rc, "", NULL);
+	free(return_to);
+	return rc;
+}
+
+static int current_user(pam_handle_t *pamh, const char **user)
+{
+	const void *v = NULL;
+	if (pam_get_item(pamh, PAM_USER, &v) != PAM_SUCCESS || v == NULL || strlen(v) > HP_MAX_NAME)
+		return PAM_USER_UNKNOWN;
+	*user = v;
+	return PAM_SUCCESS;
+}
+
+int helper_account(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	struct tmdb_session s = { 0 };
+	const char *user = NULL;
+	int rc = open_path(pamh, argc, argv, &a);
+	int found = PAM_IGNORE;
+
+	if (rc == PAM_SUCCESS)
+		rc = current_user(pamh, &user);
+	if (rc == PAM_SUCCESS)
+		found = session_find(pamh, &s);
+	if (found == PAM_BUF_ERR)
+		rc = PAM_BUF_ERR;
+	if (rc == PAM_SUCCESS)
+		rc = run_op(pamh, flags, &a, HP_OP_ACCOUNT, user, NULL, found == PAM_SUCCESS ? &s : NULL, NULL, NULL);
+	session_clear(&s);
+	return rc;
+}
+
+int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	struct tmdb_session s = { 0 };
+	const void *exp = NULL;
+	int rc = open_path(pamh, argc, argv, &a);
+
+	(void)flags;
+	if (rc != PAM_SUCCESS)
+		return rc;
+	rc = session_find(pamh, &s);
+	if (rc == PAM_SUCCESS) {
+		/* as the helper said at authenticate; a session found only in the environment
+		 * (another process) was exported there, so export_env was yes */
+		bool export_env = pam_get_data(pamh, EXPORT_DATA_NAME, &exp) != PAM_SUCCESS || exp == NULL ||
+				  *(const char *)exp != 0;
+		rc = session_handover(pamh, &s, export_env, false);
+	} else if (rc == PAM_IGNORE) {
+		rc = PAM_SUCCESS;
+	}
+	session_clear(&s);
+	return rc;
+}
+
+void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	struct tmdb_session s = { 0 };
+	const char *user = NULL;
+	uint32_t forget = 0;
+
+	if (open_path(pamh, argc, argv, &a) != PAM_SUCCESS || current_user(pamh, &user) != PAM_SUCCESS)
+		return;
+	if (session_find(pamh, &s) != PAM_SUCCESS)
+		return; /* nothing this login holds */
+	if (run_op(pamh, flags, &a, HP_OP_LOGOUT, user, NULL, &s, &forget, NULL) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_WARNING, "logout_on_close: the helper could not end the session");
+	if (forget)
+		session_forget(pamh);
+	session_clear(&s);
+}
