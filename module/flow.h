@@ -6,6 +6,9 @@
 #ifndef PAM_TMDB_FLOW_H
 #define PAM_TMDB_FLOW_H
 
+#include <stdbool.h>
+
+#include "credential.h"
 #include "txn.h"
 
 /* pam_sm_authenticate's work. PAM_SUCCESS with the credential handed over; PAM_IGNORE (out of
@@ -27,5 +30,8 @@ int flow_reexport(struct txn *t);
  * one, never another login's) is ended on the server and forgotten. Failures are logged and
  * never block the logout. */
 void flow_logout(struct txn *t);
+
+/* Does s outlive the login as the remembered session (reuse_session=yes)? */
+bool flow_is_remembered(struct txn *t, const struct tmdb_session *s);
 
 #endif

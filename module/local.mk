@@ -13,11 +13,17 @@ module_libtmdb_la_SOURCES = \
 	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \
 	module/http.c module/http.h \
+	module/journal.c module/journal.h \
 	module/json_fields.c module/json_fields.h \
+	module/lifetime.c module/lifetime.h \
+	module/login_guard.c module/login_guard.h \
 	module/options.c module/options.h \
+	module/proc_id.c module/proc_id.h \
 	module/qr.c module/qr.h \
+	module/reaper.c module/reaper.h \
 	module/refusal.c module/refusal.h \
 	module/return_to.c module/return_to.h \
+	module/revoke.c module/revoke.h \
 	module/scope.c module/scope.h \
 	module/safe_file.c module/safe_file.h \
 	module/session.c module/session.h \

@@ -11,6 +11,7 @@
 #define TMDB_DEFAULT_CONF SYSCONFDIR "/security/pam_tmdb.conf"
 #define TMDB_CONF_MAX_BYTES (64 * 1024)
 #define TMDB_DEFAULT_MINIMUM_UID 1000
+#define TMDB_DEFAULT_STATE_DIR "/var/lib/pam_tmdb"
 
 enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
 enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };
@@ -42,6 +43,7 @@ struct tmdb_options {
 	bool export_env;
 	bool conv_session;
 	bool logout_on_close;
+	char *state_dir;     /* normalised; NULL when the journal is off (state_dir=none) */
 	char *cafile;
 	char *capath;
 	char *proxy;         /* the only proxy ever used; NULL: none */

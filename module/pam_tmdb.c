@@ -11,6 +11,7 @@
 #include <security/pam_modules.h>
 
 #include "flow.h"
+#include "lifetime.h"
 #include "options.h"
 #include "refusal.h"
 #include "scope.h"
@@ -79,6 +80,9 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		return rc;
 	/* hosts that skip setcred still get the session exported */
 	rc = flow_reexport(&t);
+	/* this process closes the login: it holds its journal record from now on */
+	if (rc == PAM_SUCCESS)
+		lifetime_opened(&t);
 	txn_end(&t);
 	return rc;
 }

@@ -37,6 +37,8 @@ int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char
 	memset(t, 0, sizeof(*t));
 	t->pamh = pamh;
 	t->flags = flags;
+	t->argc = argc;
+	t->argv = argv;
 	rc = options_load(pamh, argc, argv, &t->opts);
 	if (rc != PAM_SUCCESS)
 		return rc;
