@@ -14,7 +14,8 @@ static const char usage_text[] =
 	"usage: tmdb-host --confdir DIR|--no-confdir --service NAME --user USER|--no-user [options] OP...\n"
 	"OPs (run in order on one handle): authenticate acct_mgmt setcred setcred:reinit\n"
 	"  setcred:refresh setcred:delete open_session close_session chauthtok\n"
-	"  end (pam_end + new pam_start) end:keep-env (same, PAM environment carried over) env\n"
+	"  end (pam_end + new pam_start) end:keep-env (same, PAM environment carried over)\n"
+	"  end:abort (pam_end(PAM_ABORT) + new pam_start) env stop (SIGSTOP to itself)\n"
 	"options:\n"
 	"  --silent                 PAM_SILENT on every op\n"
 	"  --keep-going             do not stop at the first failing op\n"
@@ -71,12 +72,17 @@ static int parse_op(const char *s, struct host_op *op)
 		{"chauthtok", OP_CHAUTHTOK, 0},
 		{"end", OP_END, 0},
 		{"end:keep-env", OP_END_KEEPENV, 0},
+		/* the host gives up: pam_end with an error status (flags holds it) */
+		{"end:abort", OP_END, PAM_ABORT},
 		{"env", OP_ENV, 0},
+		/* SIGSTOP to itself, so that a test can look at a login that is open, or kill it */
+		{"stop", OP_STOP, 0},
 	};
 	op->in_child = 0;
 	if (strncmp(s, "fork:", 5) == 0 && strncmp(s + 5, "fork:", 5) != 0) {
 		const char *name = s;
-		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV)
+		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV ||
+		    op->kind == OP_STOP)
 			return -1;
 		op->name = name;
 		op->in_child = 1;
