@@ -7,15 +7,16 @@ that will close them, and the next authentication revokes the sessions of logins
 foreign records and an insecure state_dir are logged and never stop a login."""
 
 import os
-import signal
 import subprocess
 import time
 
 import pytest
 
+from journal_helpers import (OpenLogin, boot_id, dead_pid, leftovers, record, records, set_aside, start_time,
+                             write_record)
 from pamhost import HostResult, host_command
 from tmdbpam import ACCESS_TOKEN, TEST_ACCOUNT, assert_logged, count, file_mode, write_private
-from tmdbpam import pam as pam_env  # noqa: F401 (fixture)
+from tmdbpam import pam as pam_env  # noqa: F401,F811 (fixture)
 
 DELETE = "/3/authentication/session"
 # the stand-in's second account stands for bob and carol: carol's login is the "next
@@ -35,63 +36,6 @@ def next_login(pam):
     r = pam.run("authenticate", user="carol", approve_as=OTHER)
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     return r
-
-
-def records(pam):
-    d = pam.state_dir / "sessions"
-    return sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) if d.exists() else []
-
-
-def set_aside(pam):
-    d = pam.state_dir / "sessions"
-    return sorted(p.name for p in d.iterdir() if p.name.startswith(".damaged-")) if d.exists() else []
-
-
-def leftovers(pam):
-    """Temporary files of the atomic write: none may stay."""
-    d = pam.state_dir / "sessions"
-    return [p.name for p in d.iterdir() if p.name.startswith(".tmp-")] if d.exists() else []
-
-
-def record(pam, name):
-    lines = (pam.state_dir / "sessions" / name).read_text().splitlines()
-    assert lines[0] == "pam_tmdb-journal 1"
-    return dict(line.split(" ", 1) for line in lines[1:])
-
-
-def boot_id():
-    with open("/proc/sys/kernel/random/boot_id") as f:
-        return f.read().strip()
-
-
-def start_time(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[19]
-
-
-def write_record(pam, name, sid, user="alice", pid=None, boot=None, parent=0, since=None, mode=0o600):
-    """A record as the module writes it (journal.c journal_format)."""
-    pid = pid or os.getpid()
-    text = ("pam_tmdb-journal 1\nuser %s\nsince %d\nboot %s\npid %d\nstart %s\nparent_pid %d\n"
-            "parent_start %s\nsession_id %s\n") % (
-        user, since if since is not None else int(time.time()), boot or boot_id(), pid,
-        start_time(pid) if os.path.exists("/proc/%d" % pid) else "1", parent,
-        start_time(parent) if parent else "0", sid)
-    d = pam.state_dir / "sessions"
-    d.mkdir(mode=0o700, exist_ok=True)
-    path = d / name
-    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(str(path), mode)
-    return path
-
-
-def dead_pid():
-    """A pid that ran and is gone (its number may come back, its start time will not)."""
-    p = subprocess.Popen(["true"])
-    p.wait()
-    return p.pid
 
 
 def module_lines(pam, account_deny=False):
@@ -157,46 +101,6 @@ def test_a_closed_login_leaves_neither_session_nor_record(pam):
 
 
 # --- the journal of open logins ----------------------------------------------------------
-
-class OpenLogin:
-    """tmdb-host stopped (SIGSTOP) after opening its session: an open login to look at, then
-    to SIGCONT (it closes) or SIGKILL (it dies)."""
-
-    def __init__(self, pam, user="alice", ops="authenticate acct_mgmt setcred open_session stop close_session",
-                 approve_as=None, write=True):
-        if write:  # (not while other hosts read the files)
-            pam.write()
-        cmd = host_command(str(pam.service_dir), pam.service, user, ops, approve_as=approve_as or user,
-                           cafile=pam.standin.cafile)
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, universal_newlines=True)
-        self.pid = self.p.pid
-
-    def wait_stopped(self, timeout=60):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                with open("/proc/%d/stat" % self.pid) as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                state = "gone"
-            if state == "T":
-                return
-            if state in ("Z", "gone"):
-                out, err = self.p.communicate()
-                raise AssertionError("host ended before stopping\n%s\n%s" % (out, err))
-            time.sleep(0.02)
-        raise AssertionError("host did not stop")
-
-    def kill(self):
-        self.p.kill()
-        self.p.communicate()
-
-    def finish(self):
-        os.kill(self.pid, signal.SIGCONT)
-        out, err = self.p.communicate(timeout=60)
-        return HostResult(self.p.args, self.p.returncode, out, err)
-
 
 def test_an_open_login_is_recorded_with_its_process(pam):
     login = OpenLogin(pam)
@@ -277,7 +181,7 @@ def test_records_of_another_boot_are_orphans(pam):
     """A reboot: the record names a process that runs (this one), but on another boot."""
     sid = pam.standin.new_session("alice")
     write_record(pam, "r-otherboot", sid, boot="00000000-1111-2222-3333-444444444444")
-    r = next_login(pam)
+    next_login(pam)
     assert {s["session_id"]: s for s in pam.standin.sessions()}[sid]["revoked"]
     assert records(pam) == []
 
@@ -311,7 +215,7 @@ def test_a_login_being_set_up_is_not_reaped(pam):
     write_record(pam, "r-settingup", sid, pid=dead_pid(), parent=os.getpid())
     sid2 = pam.standin.new_session("alice")
     write_record(pam, "r-graceover", sid2, pid=dead_pid(), parent=os.getpid(), since=int(time.time()) - 3600)
-    r = next_login(pam)
+    next_login(pam)
     sessions = {s["session_id"]: s for s in pam.standin.sessions()}
     assert not sessions[sid]["revoked"]
     assert sessions[sid2]["revoked"]
