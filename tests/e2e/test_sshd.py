@@ -11,13 +11,14 @@ valgrind phases (the module is then not loadable into sshd, or sshd is not wrapp
 
 import os
 import re
+import subprocess
 import time
 from urllib.parse import urlparse
 
 import pytest
 
 import sshd as sshd_mod
-from pamhost import security_module, write_private
+from pamhost import builddir, security_module, write_private
 from tmdbpam import API_KEY, module_path
 
 why = sshd_mod.unavailable()
@@ -274,12 +275,14 @@ def cmdline(pid):
         return f.read().replace(b"\0", b" ").decode(errors="replace")
 
 
-def test_refused_by_the_account_stack_leaves_no_live_session(ssh):
+@pytest.mark.parametrize("reaper", ["next login", "tmdbctl"])
+def test_refused_by_the_account_stack_leaves_no_live_session(ssh, reaper):
     """`account required pam_deny.so` after pam_tmdb: sshd runs authenticate and the account
     stack in its [pam] child, which exits without pam_end when the account is refused (the
     session never reaches the monitor). The journal names that child and its parent, the
     connection's monitor: once the connection has ended both are gone, and the next login on
-    the host revokes the refused login's session after its own steps."""
+    the host revokes the refused login's session after its own steps, as does
+    `tmdbctl revoke --orphans` (the package's timer)."""
     standin = ssh.standin
     before = live(standin)
     lines = list(ssh.lines)
@@ -295,6 +298,13 @@ def test_refused_by_the_account_stack_leaves_no_live_session(ssh):
     assert len(recs) == 1 and recs[0]["parent_pid"] != "0", recs
     assert live(standin) == before + 1
     ssh.sshd.write_pam(ssh.lines)
+    if reaper == "tmdbctl":
+        tmdbctl = os.path.join(builddir(), "admin", "tmdbctl")
+        p = subprocess.run([tmdbctl, "--conf", ssh.conf_path, "revoke", "--orphans"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        assert (p.returncode, p.stdout) == (0, "revoked 1 session\n"), p.stderr
+        assert live(standin) == before and journal(ssh) == {}
+        return
     nxt = ssh.login(ssh.approver())
     try:
         assert nxt.ok, nxt.dump()
