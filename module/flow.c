@@ -247,7 +247,7 @@ int flow_account(struct txn *t)
 /* Does s outlive the login as the remembered session (reuse_session=yes)? Module data says so
  * exactly; a session found in the PAM environment (another process, as under sshd) is compared
  * with the cache entry. */
-bool flow_is_remembered(struct txn *t, const struct tmdb_session *s)
+static bool is_remembered(struct txn *t, const struct tmdb_session *s)
 {
 	struct tmdb_session r = { 0 };
 	bool same;
@@ -258,6 +258,19 @@ bool flow_is_remembered(struct txn *t, const struct tmdb_session *s)
 	return same;
 }
 
+int flow_open_session(struct txn *t)
+{
+	struct tmdb_session s = { 0 };
+	int rc = flow_reexport(t);
+
+	/* this process closes the login: it holds its journal record from now on */
+	if (rc == PAM_SUCCESS && t->opts.logout_on_close && session_find(t->pamh, &s) == PAM_SUCCESS &&
+	    !is_remembered(t, &s))
+		lifetime_opened(t, &s);
+	session_clear(&s);
+	return rc;
+}
+
 void flow_logout(struct txn *t)
 {
 	struct tmdb_client *api = NULL;
@@ -265,7 +278,7 @@ void flow_logout(struct txn *t)
 	bool found = session_find(t->pamh, &s) == PAM_SUCCESS, revoked = false;
 
 	/* only this login's own session: another login of the same user holds its own */
-	if (t->opts.logout_on_close && found && !flow_is_remembered(t, &s)) {
+	if (t->opts.logout_on_close && found && !is_remembered(t, &s)) {
 		/* after a v4 login the access token goes with the session */
 		if (txn_api(t, &api) != PAM_SUCCESS)
 			pam_syslog(t->pamh, LOG_WARNING, "logout_on_close: the session could not be deleted on the server");

@@ -6,9 +6,6 @@
 #ifndef PAM_TMDB_FLOW_H
 #define PAM_TMDB_FLOW_H
 
-#include <stdbool.h>
-
-#include "credential.h"
 #include "txn.h"
 
 /* pam_sm_authenticate's work. PAM_SUCCESS with the credential handed over; PAM_IGNORE (out of
@@ -26,12 +23,13 @@ int flow_account(struct txn *t);
  * fails). */
 int flow_reexport(struct txn *t);
 
+/* open_session's work: flow_reexport, then this process holds the login's journal record
+ * (lifetime.h), unless the login keeps its session. */
+int flow_open_session(struct txn *t);
+
 /* close_session's work: with logout_on_close, this login's own session (never the remembered
  * one, never another login's) is ended on the server and forgotten. Failures are logged and
  * never block the logout. */
 void flow_logout(struct txn *t);
-
-/* Does s outlive the login as the remembered session (reuse_session=yes)? */
-bool flow_is_remembered(struct txn *t, const struct tmdb_session *s);
 
 #endif

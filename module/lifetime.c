@@ -6,11 +6,9 @@
 
 #include <security/pam_ext.h>
 
-#include "flow.h"
 #include "journal.h"
 #include "login_guard.h"
 #include "reaper.h"
-#include "session.h"
 
 /* Orphans one authentication revokes at most, after its own steps: bounds what a login waits
  * for when many were left (tmdbctl revoke --orphans and the timer take the rest). */
@@ -49,27 +47,19 @@ void lifetime_reap(struct txn *t)
 		pam_syslog(t->pamh, LOG_NOTICE, "session journal: %d orphaned session(s) left for the next run", r.kept + r.left);
 }
 
-void lifetime_opened(struct txn *t)
+void lifetime_opened(struct txn *t, const struct tmdb_session *s)
 {
-	struct tmdb_session s = { 0 };
 	char name[JOURNAL_NAME_LEN];
 	struct journal j;
 
-	if (!t->opts.logout_on_close || session_find(t->pamh, &s) != PAM_SUCCESS)
-		return;
-	if (flow_is_remembered(t, &s)) {
-		session_clear(&s);
-		return;
-	}
 	login_guard_record(t->pamh, name);
 	if (t->opts.state_dir != NULL && journal_open(t->pamh, t->opts.state_dir, &j) == 0) {
-		if (journal_claim(&j, t->pamh, s.session_id, name) != 0)
+		if (journal_claim(&j, t->pamh, s->session_id, name) != 0)
 			name[0] = '\0';
 		journal_close(&j);
 	}
 	/* (re-)armed here: this process will close the login, or end it */
-	login_guard_arm(t->pamh, t->argc, t->argv, t->opts.state_dir, &s, name);
-	session_clear(&s);
+	login_guard_arm(t->pamh, t->argc, t->argv, t->opts.state_dir, s, name);
 }
 
 void lifetime_closed(struct txn *t, const struct tmdb_session *s, bool revoked)

@@ -18,10 +18,10 @@ void lifetime_track(struct txn *t, const struct tmdb_session *s);
  * client was created: an out-of-scope user sends nothing). */
 void lifetime_reap(struct txn *t);
 
-/* open_session: this process holds the login from now on (it will close it): claims the
- * journal record of this login's session, in this process or the one that authenticated,
- * and arms the guard here if it was armed elsewhere. */
-void lifetime_opened(struct txn *t);
+/* open_session, for s (this login's session, not a remembered one, logout_on_close=yes): this
+ * process holds the login from now on (it will close it): claims the journal record of s,
+ * written in this process or in the one that authenticated, and arms the guard here. */
+void lifetime_opened(struct txn *t, const struct tmdb_session *s);
 
 /* close_session, after the logout's revocation (revoked: the session is gone on the server):
  * the record goes, and the guard is disarmed either way (a failed revocation leaves the

@@ -11,7 +11,6 @@
 #include <security/pam_modules.h>
 
 #include "flow.h"
-#include "lifetime.h"
 #include "options.h"
 #include "refusal.h"
 #include "scope.h"
@@ -79,10 +78,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
-	rc = flow_reexport(&t);
-	/* this process closes the login: it holds its journal record from now on */
-	if (rc == PAM_SUCCESS)
-		lifetime_opened(&t);
+	rc = flow_open_session(&t);
 	txn_end(&t);
 	return rc;
 }
