@@ -11,6 +11,7 @@ valgrind phases (the module is then not loadable into sshd, or sshd is not wrapp
 
 import os
 import re
+import signal
 import subprocess
 import time
 from urllib.parse import urlparse
@@ -270,9 +271,34 @@ def descendants(pid):
     return out
 
 
+def kill_tree(pid):
+    """SIGKILL to pid and everything below it. The tree is first frozen (SIGSTOP, again until
+    no new process appears), so that nothing forked meanwhile escapes to init."""
+    tree = []
+    for _ in range(50):
+        now = [p for p in descendants(pid) if cmdline(p)]
+        for p in now:
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        if sorted(now) == sorted(tree):
+            break
+        tree = now
+        time.sleep(0.05)
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        return f.read().replace(b"\0", b" ").decode(errors="replace")
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 @pytest.mark.parametrize("reaper", ["next login", "tmdbctl"])
@@ -339,13 +365,8 @@ def test_killed_monitor_and_shell_are_revoked_by_the_next_login(ssh):
         monitor = int(rec["pid"])
         assert rec["parent_pid"] == "0", rec       # claimed by the monitor at open_session
         assert "[priv]" in cmdline(monitor), cmdline(monitor)
-        assert wait_for(lambda: any("sleep 300" in cmdline(p) for p in descendants(monitor)
-                                    if os.path.exists("/proc/%d" % p)))
-        for pid in descendants(monitor):
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
+        assert wait_for(lambda: any(cmdline(p) == "sleep 300 " for p in descendants(monitor)))
+        kill_tree(monitor)
         assert wait_for(lambda: not os.path.exists("/proc/%d" % monitor) or
                         open("/proc/%d/stat" % monitor).read().rsplit(")", 1)[1].split()[0] == "Z")
         assert live(standin) == before + 2
@@ -361,6 +382,6 @@ def test_killed_monitor_and_shell_are_revoked_by_the_next_login(ssh):
     finally:
         doomed.close()
         open_one.close()
-    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+    assert ssh.sshd.wait_for_connections_to_end(), [(p, cmdline(p)) for p in ssh.sshd.processes()]
     assert wait_for(lambda: live(standin) == before), live(standin)
     assert journal(ssh) == {}
