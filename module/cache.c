@@ -7,16 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-#ifdef HAVE_GETRANDOM
-#include <sys/random.h>
-#endif
 
 #include <security/pam_ext.h>
 
@@ -207,42 +203,12 @@ int cache_load(pam_handle_t *pamh, const char *dir, const char *user, struct tmd
 	return PAM_SUCCESS;
 }
 
-static void random_suffix(char *out, size_t n)
-{
-	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char rnd[16];
-	size_t got = 0;
-#ifdef HAVE_GETRANDOM
-	ssize_t r = getrandom(rnd, sizeof(rnd), 0);
-	got = r > 0 ? (size_t)r : 0;
-#endif
-	for (size_t i = got; i < sizeof(rnd); i++)
-		rnd[i] = (unsigned char)((uintptr_t)out + (size_t)getpid() * 31u + i * 7u);
-	for (size_t i = 0; i + 1 < n && i < sizeof(rnd); i++)
-		out[i] = abc[rnd[i] % (sizeof(abc) - 1)];
-	out[n - 1] = '\0';
-}
-
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 bool cache_store(pam_handle_t *pamh, const char *dir, const char *user, const struct tmdb_session *s)
 {
-	char name[CACHE_NAME_MAX + 1], tmp[32] = "", suffix[13], ebuf[128];
+	char name[CACHE_NAME_MAX + 1], ebuf[128];
+	const char *why = "out of memory";
 	char *text = NULL;
-	int dfd, fd = -1;
-	bool ok = false;
+	int dfd, rc = -ENOMEM;
 
 	if (dir == NULL || !entry_name(pamh, user, name, sizeof(name)))
 		return false;
@@ -250,39 +216,14 @@ bool cache_store(pam_handle_t *pamh, const char *dir, const char *user, const st
 	if (dfd < 0)
 		return false;
 	text = cache_format(s);
-	if (text == NULL)
-		goto out;
-	/* a name no user entry can have: entries never start with '.' */
-	random_suffix(suffix, sizeof(suffix));
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", suffix);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto out;
-	/* mode 0600 whatever the umask, and fchmod on our own descriptor, never a path */
-	if (fchmod(fd, 0600) != 0 || !write_all(fd, text, strlen(text)) || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	/* rename replaces a symlink at the entry's path itself, never its target */
-	if (renameat(dfd, tmp, dfd, name) != 0)
-		goto out;
-	fsync(dfd);
-	ok = true;
-out:
-	if (!ok) {
-		pam_syslog(pamh, LOG_WARNING, "cannot write the cache entry in %s: %s", dir,
-			   text == NULL ? "out of memory" : errno_text(errno, ebuf, sizeof(ebuf)));
-		if (fd >= 0)
-			close(fd);
-		if (tmp[0] != '\0')
-			unlinkat(dfd, tmp, 0);
-	}
+	if (text != NULL)
+		rc = safe_write_fileat(dfd, name, text, strlen(text), &why);
+	if (rc != 0)
+		pam_syslog(pamh, LOG_WARNING, "cannot write the cache entry in %s: %s (%s)", dir, why,
+			   errno_text(-rc, ebuf, sizeof(ebuf)));
 	wipe_free_str(text);
 	close(dfd);
-	return ok;
+	return rc == 0;
 }
 
 void cache_remove(pam_handle_t *pamh, const char *dir, const char *user)

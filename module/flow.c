@@ -14,7 +14,9 @@
 #include "cache.h"
 #include "conv.h"
 #include "flow_v4.h"
+#include "lifetime.h"
 #include "return_to.h"
+#include "revoke.h"
 #include "scope.h"
 #include "session.h"
 #include "tmdb_api.h"
@@ -38,17 +40,6 @@ static int remembered(struct txn *t, struct tmdb_session *s)
 		rc = PAM_IGNORE;
 	}
 	return rc;
-}
-
-/* Ends a credential on the server: the session and, after a v4 login, the user's access
- * token; each is tried whatever the other gave. Failures are logged (why: who asked). */
-static void revoke_credential(pam_handle_t *pamh, struct tmdb_client *api, const struct tmdb_session *s,
-			      const char *why)
-{
-	if (tmdb_delete_session(api, s->session_id) != PAM_SUCCESS)
-		userlog(pamh, LOG_WARNING, NULL, "%s: the session could not be deleted on the server", why);
-	if (s->access_token != NULL && tmdb_v4_delete_access_token(api, s->access_token) != PAM_SUCCESS)
-		userlog(pamh, LOG_WARNING, NULL, "%s: the v4 access token could not be revoked on the server", why);
 }
 
 /* This login's session (module data, PAM environment), else the remembered one. */
@@ -135,7 +126,7 @@ static int new_session(struct txn *t, struct tmdb_client *api, const struct bind
 		memset(&got, 0, sizeof(got));
 	} else if (got.session_id != NULL) {
 		/* a credential we will not hand over must not stay alive on the server */
-		revoke_credential(t->pamh, api, &got, "refused login");
+		revoke_credential(api, &got, "refused login");
 	}
 	session_clear(&got);
 	tmdb_account_clear(&acct);
@@ -189,14 +180,19 @@ int flow_authenticate(struct txn *t, char **refused_as)
 		if (rc == PAM_SUCCESS && t->opts.reuse_session)
 			s.remembered = cache_store(t->pamh, t->opts.cache_dir, t->user, &s);
 	}
-	if (rc == PAM_SUCCESS)
+	if (rc == PAM_SUCCESS) {
+		/* recorded before it is handed over, so that no step after this one can lose it */
+		lifetime_track(t, &s);
 		rc = session_handover(t->pamh, &s, t->opts.export_env,
 				      t->opts.conv_session && !(t->flags & PAM_SILENT));
+	}
 	if (rc == PAM_SUCCESS)
 		userlog(t->pamh, LOG_INFO, t->user, "TMDb account %lld authenticated%s", s.account_id,
 			   s.access_token != NULL ? " (v4 access token, converted to a session)" : "");
 	session_clear(&s);
 	binding_clear(&b);
+	/* after this login's own steps, never delaying its approval */
+	lifetime_reap(t);
 	return rc;
 }
 
@@ -239,6 +235,8 @@ int flow_account(struct txn *t)
 		userlog(t->pamh, LOG_NOTICE, t->user, "the TMDb session was revoked");
 		if (from_cache)
 			cache_remove(t->pamh, t->opts.cache_dir, t->user);
+		else
+			lifetime_closed(t, &s, true); /* gone on the server: nothing left to revoke */
 		rc = PAM_PERM_DENIED;
 	}
 	tmdb_account_clear(&acct);
@@ -261,19 +259,35 @@ static bool is_remembered(struct txn *t, const struct tmdb_session *s)
 	return same;
 }
 
+int flow_open_session(struct txn *t)
+{
+	struct tmdb_session s = { 0 };
+	int rc = flow_reexport(t);
+
+	/* this process closes the login: it holds its journal record from now on */
+	if (rc == PAM_SUCCESS && t->opts.logout_on_close && session_find(t->pamh, &s) == PAM_SUCCESS &&
+	    !is_remembered(t, &s))
+		lifetime_opened(t, &s);
+	session_clear(&s);
+	return rc;
+}
+
 void flow_logout(struct txn *t)
 {
 	struct tmdb_client *api = NULL;
 	struct tmdb_session s = { 0 };
+	bool found = session_find(t->pamh, &s) == PAM_SUCCESS, revoked = false;
 
 	/* only this login's own session: another login of the same user holds its own */
-	if (t->opts.logout_on_close && session_find(t->pamh, &s) == PAM_SUCCESS && !is_remembered(t, &s)) {
+	if (t->opts.logout_on_close && found && !is_remembered(t, &s)) {
 		/* after a v4 login the access token goes with the session */
 		if (txn_api(t, &api) != PAM_SUCCESS)
 			userlog(t->pamh, LOG_WARNING, t->user, "logout_on_close: the session could not be deleted on the server");
 		else
-			revoke_credential(t->pamh, api, &s, "logout_on_close");
+			revoked = revoke_credential(api, &s, "logout_on_close") == PAM_SUCCESS;
 		session_forget(t->pamh);
 	}
+	/* the login closed: nothing is left to a refusal, and its record goes with the session */
+	lifetime_closed(t, found ? &s : NULL, revoked);
 	session_clear(&s);
 }

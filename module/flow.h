@@ -23,6 +23,10 @@ int flow_account(struct txn *t);
  * fails). */
 int flow_reexport(struct txn *t);
 
+/* open_session's work: flow_reexport, then this process holds the login's journal record
+ * (lifetime.h), unless the login keeps its session. */
+int flow_open_session(struct txn *t);
+
 /* close_session's work: with logout_on_close, this login's own session (never the remembered
  * one, never another login's) is ended on the server and forgotten. Failures are logged and
  * never block the logout. */

@@ -419,6 +419,43 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 	return PAM_SUCCESS;
 }
 
+int http_client_open(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out)
+{
+	struct http_client *c;
+	int rc;
+
+	fork_guard_enter();
+	pthread_once(&curl_once, curl_init_once);
+	fork_guard_leave();
+	if (curl_init_result != CURLE_OK) {
+		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
+		return PAM_SERVICE_ERR;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return PAM_BUF_ERR;
+	c->curl = curl_pool_take();
+	c->owner = getpid();
+	if (c->curl == NULL) {
+		free(c);
+		return PAM_BUF_ERR;
+	}
+	c->pamh = pamh;
+	c->o = o;
+	rc = apply_options(c);
+	if (rc != PAM_SUCCESS) {
+		client_cleanup(pamh, c, 0);
+		return rc;
+	}
+	*out = c;
+	return PAM_SUCCESS;
+}
+
+void http_client_close(struct http_client *c)
+{
+	client_cleanup(c != NULL ? c->pamh : NULL, c, 0);
+}
+
 char *http_escape(struct http_client *c, const char *s)
 {
 	char *e = curl_easy_escape(c->curl, s, 0);

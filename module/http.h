@@ -24,6 +24,12 @@ struct http_response {
  * each call. PAM_SUCCESS, PAM_BUF_ERR or PAM_SERVICE_ERR. */
 int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out);
 
+/* A client of its own, outside module data: for a cleanup that runs inside pam_end (where
+ * module data may no longer be touched) and for programs that are not PAM hosts (tmdbctl;
+ * pamh may be NULL there). Close it with http_client_close. Same codes as http_client_get. */
+int http_client_open(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out);
+void http_client_close(struct http_client *c);
+
 /* One logical request to {api_url}{path_query}: method "GET", "POST" or "DELETE", an optional
  * JSON body. Retries after 429, 5xx and transport failures (honouring Retry-After), all
  * within `timeout` seconds. PAM_SUCCESS when a final HTTP answer arrived (any status:

@@ -16,11 +16,17 @@ module_libtmdb_la_SOURCES = \
 	module/helper_client.c module/helper_client.h \
 	module/helper_proto.c module/helper_proto.h \
 	module/http.c module/http.h \
+	module/journal.c module/journal.h \
 	module/json_fields.c module/json_fields.h \
+	module/lifetime.c module/lifetime.h \
+	module/login_guard.c module/login_guard.h \
 	module/options.c module/options.h \
+	module/proc_id.c module/proc_id.h \
 	module/qr.c module/qr.h \
+	module/reaper.c module/reaper.h \
 	module/refusal.c module/refusal.h \
 	module/return_to.c module/return_to.h \
+	module/revoke.c module/revoke.h \
 	module/scope.c module/scope.h \
 	module/scope_first.c module/scope_first.h \
 	module/safe_file.c module/safe_file.h \

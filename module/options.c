@@ -57,6 +57,7 @@ static const struct opt_spec specs[] = {
 	{ "export_env", K_BOOL, OFF(export_env), 0, 0 },
 	{ "conv_session", K_BOOL, OFF(conv_session), 0, 0 },
 	{ "logout_on_close", K_BOOL, OFF(logout_on_close), 0, 0 },
+	{ "state_dir", K_PATH_OR_NONE, OFF(state_dir), 0, PATH_MAX },
 	{ "cafile", K_PATH, OFF(cafile), 0, PATH_MAX },
 	{ "capath", K_PATH, OFF(capath), 0, PATH_MAX },
 	{ "proxy", K_PROXY, OFF(proxy), 0, 1024 },
@@ -147,10 +148,11 @@ int options_defaults(struct tmdb_options *o)
 	o->approve_url_v4 = strdup("https://www.themoviedb.org/auth/access?request_token=");
 	o->user_map = strdup(TMDB_DEFAULT_USER_MAP);
 	o->cache_dir = strdup("/var/cache/pam_tmdb");
+	o->state_dir = strdup(TMDB_DEFAULT_STATE_DIR);
 	o->user_agent = strdup("pam_tmdb/" PACKAGE_VERSION);
 	o->helper = strdup(TMDB_HELPER_PATH);
-	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->user_agent ||
-	    !o->helper) {
+	if (!o->api_url || !o->approve_url || !o->approve_url_v4 || !o->user_map || !o->cache_dir || !o->state_dir ||
+	    !o->user_agent || !o->helper) {
 		options_free(o);
 		return PAM_BUF_ERR;
 	}

@@ -16,6 +16,7 @@
 #ifndef TMDB_HELPER_PATH
 #define TMDB_HELPER_PATH "/usr/libexec/pam_tmdb/pam_tmdb_helper"
 #endif
+#define TMDB_DEFAULT_STATE_DIR "/var/lib/pam_tmdb"
 
 enum approval_mode { APPROVAL_PROMPT, APPROVAL_POLL };
 enum account_match { MATCH_USER, MATCH_MAP, MATCH_ANY };
@@ -47,6 +48,7 @@ struct tmdb_options {
 	bool export_env;
 	bool conv_session;
 	bool logout_on_close;
+	char *state_dir;     /* normalised; NULL when the journal is off (state_dir=none) */
 	char *cafile;
 	char *capath;
 	char *proxy;         /* the only proxy ever used; NULL: none */

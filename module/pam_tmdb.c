@@ -95,7 +95,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */
-	rc = flow_reexport(&t);
+	rc = flow_open_session(&t);
 	txn_end(&t);
 	return rc;
 }

@@ -3,8 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#ifdef HAVE_GETRANDOM
+#include <sys/random.h>
+#endif
 
 #include "wipe.h"
 
@@ -122,6 +127,11 @@ static int read_at(int dirfd, const char *name, size_t max, bool private_file, c
 	return rc;
 }
 
+int safe_read_fd(int fd, size_t max, bool private_file, char **buf, size_t *len, const char **why)
+{
+	return read_fd(fd, max, private_file, buf, len, NULL, why);
+}
+
 int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file, char **buf, size_t *len,
 		     const char **why)
 {
@@ -131,4 +141,73 @@ int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file,
 int safe_read_file(const char *path, size_t max, char **buf, size_t *len, mode_t *mode, const char **why)
 {
 	return read_at(AT_FDCWD, path, max, false, buf, len, mode, why);
+}
+
+void safe_random_name(char *out, size_t n)
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[32];
+	size_t got = 0;
+#ifdef HAVE_GETRANDOM
+	ssize_t r = getrandom(rnd, sizeof(rnd), 0);
+	got = r > 0 ? (size_t)r : 0;
+#endif
+	for (size_t i = got; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char)((uintptr_t)out + (size_t)getpid() * 31u + i * 7u);
+	for (size_t i = 0; i + 1 < n && i < sizeof(rnd); i++)
+		out[i] = abc[rnd[i] % (sizeof(abc) - 1)];
+	out[n - 1 < sizeof(rnd) ? n - 1 : sizeof(rnd)] = '\0';
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len, const char **why)
+{
+	char tmp[32], suffix[13];
+	int fd, err;
+
+	/* a name no entry can have: entries never start with '.' */
+	safe_random_name(suffix, sizeof(suffix));
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", suffix);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+		*why = "cannot create a temporary file";
+		return -err;
+	}
+	/* mode 0600 whatever the umask, and fchmod on our own descriptor, never a path */
+	if (fchmod(fd, 0600) != 0 || !write_all(fd, text, len) || fsync(fd) != 0) {
+		err = errno ? errno : EIO;
+		*why = "cannot write the temporary file";
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		err = errno;
+		*why = "cannot close the temporary file";
+		goto fail;
+	}
+	/* rename replaces a symlink at the entry's path itself, never its target */
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+		err = errno;
+		*why = "cannot rename the temporary file into place";
+		goto fail;
+	}
+	fsync(dirfd);
+	return 0;
+fail:
+	unlinkat(dirfd, tmp, 0);
+	return -err;
 }

@@ -40,6 +40,8 @@ int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char
 	memset(t, 0, sizeof(*t));
 	t->pamh = pamh;
 	t->flags = flags;
+	t->argc = argc;
+	t->argv = argv;
 	if (ask_user) {
 		rc = pam_get_user(pamh, &t->user, NULL);
 		if (rc != PAM_SUCCESS) {

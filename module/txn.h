@@ -14,6 +14,8 @@ struct txn {
 	pam_handle_t *pamh;
 	int flags;
 	const char *user;       /* owned by libpam */
+	int argc;               /* the module arguments, to read the configuration again later */
+	const char **argv;      /* (login_guard.h); owned by libpam */
 	struct tmdb_options opts;
 	struct tmdb_client api; /* api.http is NULL until txn_api() */
 };

@@ -64,12 +64,15 @@ def main():
         with open(users, "w") as f:
             f.write("# local user   TMDb account (username, or #id)\nalice alice\n")
         os.chmod(users, 0o644)
+        # the session journal in the demo's directory, never the system's /var/lib/pam_tmdb
+        state = os.path.join(work, "state")
+        os.mkdir(state, 0o700)
         conf = os.path.join(work, "pam_tmdb.conf")
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT, 0o600)
         os.write(fd, ("# written by the demo; every other key keeps its safe default\n"
                       "api_key = %s\napi_url = %s\ncafile = %s\nuser_map = %s\n"
-                      "allow_return_to = yes\n"
-                      % (server.api_key, server.url, tls.ca_cert, users)).encode())
+                      "allow_return_to = yes\nstate_dir = %s\n"
+                      % (server.api_key, server.url, tls.ca_cert, users, state)).encode())
         os.close(fd)
         service_dir = os.path.join(work, "pam.d")
         write_service(service_dir, "tmdb-demo", ["%s required %s conf=%s" % (t, module, conf)

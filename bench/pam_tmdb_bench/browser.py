@@ -63,7 +63,7 @@ class BrowserBench:
                                          args=["--quiet"])
         user_map = rig.pamhost.write_private(self.dir / "pam_tmdb.users", "%s %s\n" % (USER, USER))
         common = {"api_key": API_KEY, "api_url": self.s.url, "cafile": self.s.cafile,
-                  "user_map": user_map, "cache_dir": "none"}
+                  "user_map": user_map, "cache_dir": "none", "state_dir": "none"}
         for mode, (keys, _) in MODES.items():
             conf = self.dir / ("pam_tmdb-browser-%s.conf" % mode)
             rig.pamhost.write_private(conf, "".join(

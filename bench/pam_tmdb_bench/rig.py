@@ -17,6 +17,24 @@ from pathlib import Path
 from .common import ACCESS_TOKEN, API_KEY, MINIMUM_UID, USER, BenchError
 
 SRCDIR = Path(__file__).resolve().parents[2]
+LIVE_RECORDS = 100   # row 3k: journal records of live logins (this process holds them)
+
+
+def write_live_records(state_dir, n):
+    """n journal records (module/journal.c's format) held by this process: alive for the whole
+    run, so every reaper reads and keeps them."""
+    d = state_dir / "sessions"
+    d.mkdir(mode=0o700)
+    with open("/proc/self/stat") as f:
+        start = f.read().rsplit(")", 1)[1].split()[19]
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    for i in range(n):
+        text = ("pam_tmdb-journal 1\nuser %s\nsince %d\nboot %s\npid %d\nstart %s\nparent_pid 0\n"
+                "parent_start 0\nsession_id %040x\n") % (USER, int(time.time()), boot, os.getpid(), start, i + 1)
+        fd = os.open(str(d / ("r-bench%03d" % i)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
 
 
 class Rig:
@@ -61,7 +79,7 @@ class Rig:
     def setup(self, services, user_map):
         """services: (name, module, keys) per PAM service: module None is pam_tmdb with a
         config file of keys (values may hold {api_key}, {api_url}, {cafile}, {user_map},
-        {cache_dir}), else a system module such as "pam_permit.so". user_map: its text."""
+        {cache_dir}, {state_dir}, {state_live}), else a system module such as "pam_permit.so". user_map: its text."""
         try:
             uid = pwd.getpwnam(USER).pw_uid
         except KeyError:
@@ -82,9 +100,15 @@ class Rig:
         self.cache_dir = d / "cache"
         self.cache_dir.mkdir(mode=0o700)
         os.chmod(self.cache_dir, 0o700)
+        self.state_dir = d / "state"
+        self.state_dir.mkdir(mode=0o700)
+        self.state_live = d / "state-live"
+        self.state_live.mkdir(mode=0o700)
+        write_live_records(self.state_live, LIVE_RECORDS)
         user_map_path = self.pamhost.write_private(d / "pam_tmdb.users", user_map)
         values = {"api_key": API_KEY, "api_url": self.url, "cafile": self.cafile,
-                  "user_map": user_map_path, "cache_dir": str(self.cache_dir)}
+                  "user_map": user_map_path, "cache_dir": str(self.cache_dir),
+                  "state_dir": str(self.state_dir), "state_live": str(self.state_live)}
         for name, module, keys in services:
             if module:
                 line = "auth required %s" % self.pamhost.security_module(module)

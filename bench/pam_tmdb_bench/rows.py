@@ -124,8 +124,10 @@ class Row:
 # Everything else at its default: timeout = 10, retries = 2, reuse_session = no,
 # logout_on_close = yes (no row runs close_session), minimum_uid = 1000 (alice is not a
 # system account).
+# state_dir = none: the session journal (issue 20) only where a row asks for it, in a
+# directory of the rig (never the system's /var/lib/pam_tmdb).
 COMMON_KEYS = {"api_key": "{api_key}", "api_url": "{api_url}", "cafile": "{cafile}",
-               "approval": "poll", "user_map": "{user_map}"}
+               "approval": "poll", "user_map": "{user_map}", "state_dir": "none"}
 USER_MAP = "%s %s\n" % (USER, USER)     # local user alice is the stand-in's account alice
 
 FRESH = {"requests": 3, "connections": 1}   # token/new, session/new, account; one connection
@@ -148,6 +150,11 @@ V4 = Service("tmdb-v4", {"cache_dir": "none", "flow": "v4", "access_token": ACCE
 # config of its own (read in process), and with root's 0640 config (through pam_tmdb_helper)
 USER_OWN = Service("tmdb-user-own", {"cache_dir": "none"}, user_layout="own")
 USER_HELPER = Service("tmdb-user-helper", {"cache_dir": "none"}, user_layout="helper")
+# the session journal (issue 20), full flow: an empty journal (each run records its session
+# and, a credential request, removes the record at pam_end), and one holding 100 records of
+# live logins (rig.LIVE_RECORDS, held by the bench process), which the reaper reads and keeps
+JOURNAL = Service("tmdb-journal", {"cache_dir": "none", "state_dir": "{state_dir}"})
+JOURNAL_100 = Service("tmdb-journal-100", {"cache_dir": "none", "state_dir": "{state_live}"})
 # hung server: the default timeout (quick mode: 2 s)
 HUNG = Service("tmdb-hung", {"cache_dir": "none"},
                quick_keys={"timeout": "2", "connect_timeout": "1"})
@@ -198,6 +205,12 @@ ROWS = [
     Row("3h", "full flow, host run by uid 65534, root's config: through pam_tmdb_helper", "time",
         user_host(USER_HELPER), expect=FRESH, show_counts=True, floor=("3u",), target=1.15,
         key="full_helper"),
+    Row("3j", "full approve flow with the session journal (record + remove, 0 orphans)", "time",
+        host(JOURNAL), expect=FRESH, show_counts=True, floor=("3",), target=1.03,
+        target_text="≤ 1.03× row 3", key="journal_empty"),
+    Row("3k", "full approve flow, journal holding 100 records of live logins (read, kept)",
+        "time", host(JOURNAL_100), expect=FRESH, show_counts=True, floor=("3",), target=1.03,
+        target_text="≤ 1.03× row 3", key="journal_100_live"),
     Row("7a", "requests / TCP+TLS connections per fresh authentication (every run)", "counts",
         of=("3",)),
     Row("7b", "requests / connections per cached authentication (every run)", "counts",

@@ -10,6 +10,7 @@ from . import browser, callgrind, measure, user_run
 from .common import (DEFAULT_TIMEOUT, MIB, TOKEN_NEW, USER, BenchError, fmt_int, fmt_kib,
                      fmt_ms, fmt_range, summarize)
 from .floor import CurlFloor
+from .rig import LIVE_RECORDS
 from .rows import ROWS, SPAWN, TIME_RUNS, TIME_WARMUP, USER_MAP, host, services
 
 
@@ -65,6 +66,23 @@ class Runner:
                     self.emit(*row.missing)
                 continue
             getattr(self, "_" + row.kind)(row)
+        self.check_journals()
+
+    def check_journals(self):
+        """Rows 3j/3k measured what they say: every run's record was removed (the empty
+        journal has no record left, but was used), and the 100 live records were kept."""
+        names = {r.runs.service.name for r in self.rows if r.runs and r.runs.service}
+
+        def rec(d):
+            if not (d / "sessions").is_dir():
+                return None
+            return [p.name for p in (d / "sessions").iterdir() if not p.name.startswith(".")]
+        if "tmdb-journal" in names and rec(self.rig.state_dir) != []:
+            self.errors.append("journal row: the journal was not used or kept records: %s"
+                               % rec(self.rig.state_dir))
+        if "tmdb-journal-100" in names and len(rec(self.rig.state_live) or []) != LIVE_RECORDS:
+            self.errors.append("journal row: %s of the %d live records left"
+                               % (len(rec(self.rig.state_live) or []), LIVE_RECORDS))
 
     def n(self, row):
         return row.n[1] if self.quick else row.n[0]

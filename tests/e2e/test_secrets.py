@@ -63,21 +63,34 @@ def sec(pam, tmp_path, monkeypatch):
     def go(ops, user="alice", write=True, **kw):
         if write:
             pam.write()
-        before = tree_snapshot(tmp_path, skip=("cache",))
+        before = tree_snapshot(tmp_path, skip=("cache", "state"))
         kw.setdefault("cafile", pam.standin.cafile)
         env = dict(kw.pop("env", {}) or {})
         env.update(HOME=str(tmp_path / "home"), TMPDIR=str(tmp_path / "tmpdir"))
         r = run_host(str(pam.service_dir), pam.service, user, ops, env=env, **kw)
         assert_host_survived(r)
-        after = tree_snapshot(tmp_path, skip=("cache",))
-        assert after == before, "files changed outside cache_dir: %s" % sorted(
+        after = tree_snapshot(tmp_path, skip=("cache", "state"))
+        assert after == before, "files changed outside cache_dir and state_dir: %s" % sorted(
             set(after.items()) ^ set(before.items()))
         check_cache_dir(pam)
+        check_state_dir(pam)
         check_no_secrets(pam, r)
         return r
 
     pam.go = go
     return pam
+
+
+def check_state_dir(pam):
+    """The session journal holds session ids like the cache: 0600 records, no temporary file
+    left, nothing else."""
+    d = pam.state_dir / "sessions"
+    for name in (os.listdir(str(d)) if d.exists() else []):
+        assert name.startswith("r-"), "not a record: %s" % name
+        p = d / name
+        assert not os.path.islink(str(p)) and file_mode(p) == 0o600, (name, oct(file_mode(p)))
+        assert os.lstat(str(p)).st_uid == os.geteuid()
+    assert file_mode(pam.state_dir) == 0o700, "state_dir itself untouched"
 
 
 def check_cache_dir(pam):

@@ -11,13 +11,15 @@ valgrind phases (the module is then not loadable into sshd, or sshd is not wrapp
 
 import os
 import re
+import signal
+import subprocess
 import time
 from urllib.parse import urlparse
 
 import pytest
 
 import sshd as sshd_mod
-from pamhost import security_module, write_private
+from pamhost import builddir, security_module, write_private
 from tmdbpam import API_KEY, module_path
 
 why = sshd_mod.unavailable()
@@ -34,9 +36,12 @@ class Rig:
         self.standin = standin
         self.conf_path = os.path.join(tmp, "pam_tmdb.conf")
         self.user_map = write_private(os.path.join(tmp, "pam_tmdb.users"), "%s alice\n" % USER)
+        # the journal of live sessions (pam_tmdb(8) SESSION JOURNAL), never the system's
+        self.state_dir = os.path.join(tmp, "state")
+        os.mkdir(self.state_dir, 0o700)
         self.configure()
         mod = "%s conf=%s" % (module_path(), self.conf_path)
-        lines = ["auth     required  %s" % mod,
+        self.lines = lines = ["auth     required  %s" % mod,
                  "account  required  %s" % mod,
                  "account  required  %s" % security_module("pam_permit.so"),
                  "session  optional  %s" % mod,
@@ -46,7 +51,7 @@ class Rig:
 
     def configure(self, **keys):
         conf = {"api_key": API_KEY, "api_url": self.standin.url, "cafile": self.standin.cafile,
-                "user_map": self.user_map, "approval_timeout": "60"}
+                "user_map": self.user_map, "approval_timeout": "60", "state_dir": self.state_dir}
         conf.update({k: str(v) for k, v in keys.items()})
         write_private(self.conf_path, "".join("%s = %s\n" % kv for kv in conf.items()))
 
@@ -83,6 +88,7 @@ def rig(tmp_path_factory, _standin_https_server):
 def ssh(rig, standin):
     """The rig with a fresh stand-in (reset) and the default settings."""
     rig.configure()
+    rig.sshd.write_pam(rig.lines)
     yield rig
     assert rig.sshd.proc.poll() is None, "sshd died:\n" + rig.sshd.log()
     # every connection of the test has ended (its PAM session closed) before the next test
@@ -223,3 +229,159 @@ def test_poll_mode_never_shows_the_url_in_time(ssh):
     finally:
         login.close()
     assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+
+
+# --- no session outlives its login (pam_tmdb(8) SESSION JOURNAL) ---------------------------
+
+def journal(rig):
+    """{record name: {key: value}} of the journal's records."""
+    d = os.path.join(rig.state_dir, "sessions")
+    out = {}
+    if os.path.isdir(d):
+        for name in os.listdir(d):
+            if not name.startswith("."):
+                with open(os.path.join(d, name)) as f:
+                    lines = f.read().splitlines()
+                out[name] = dict(line.split(" ", 1) for line in lines[1:])
+    return out
+
+
+def record_of(rig, sid):
+    recs = [r for r in journal(rig).values() if r["session_id"] == sid]
+    assert len(recs) == 1, journal(rig)
+    return recs[0]
+
+
+def descendants(pid):
+    """pid and every process below it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def kill_tree(pid):
+    """SIGKILL to pid and everything below it. The tree is first frozen (SIGSTOP, again until
+    no new process appears), so that nothing forked meanwhile escapes to init."""
+    tree = []
+    for _ in range(50):
+        now = [p for p in descendants(pid) if cmdline(p)]
+        for p in now:
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        if sorted(now) == sorted(tree):
+            break
+        tree = now
+        time.sleep(0.05)
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize("reaper", ["next login", "tmdbctl"])
+def test_refused_by_the_account_stack_leaves_no_live_session(ssh, reaper):
+    """`account required pam_deny.so` after pam_tmdb: sshd runs authenticate and the account
+    stack in its [pam] child, which exits without pam_end when the account is refused (the
+    session never reaches the monitor). The journal names that child and its parent, the
+    connection's monitor: once the connection has ended both are gone, and the next login on
+    the host revokes the refused login's session after its own steps, as does
+    `tmdbctl revoke --orphans` (the package's timer)."""
+    standin = ssh.standin
+    before = live(standin)
+    lines = list(ssh.lines)
+    lines.insert(2, "account  required  %s" % security_module("pam_deny.so"))
+    ssh.sshd.write_pam(lines)
+    refused = ssh.login(ssh.approver())
+    try:
+        assert not refused.ok, refused.dump()
+    finally:
+        refused.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+    recs = list(journal(ssh).values())
+    assert len(recs) == 1 and recs[0]["parent_pid"] != "0", recs
+    assert live(standin) == before + 1
+    ssh.sshd.write_pam(ssh.lines)
+    if reaper == "tmdbctl":
+        tmdbctl = os.path.join(builddir(), "admin", "tmdbctl")
+        p = subprocess.run([tmdbctl, "--conf", ssh.conf_path, "revoke", "--orphans"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+        assert (p.returncode, p.stdout) == (0, "revoked 1 session\n"), p.stderr
+        assert live(standin) == before and journal(ssh) == {}
+        return
+    nxt = ssh.login(ssh.approver())
+    try:
+        assert nxt.ok, nxt.dump()
+        sid = nxt.run("echo $TMDB_SESSION_ID")[1].strip()
+        # the refused login's session is gone; only the open login's own is alive
+        assert live(standin) == before + 1
+        assert session_is_live(standin, sid)
+        assert [r["session_id"] for r in journal(ssh).values()] == [sid]
+    finally:
+        nxt.close()
+    assert ssh.sshd.wait_for_connections_to_end(), ssh.sshd.processes()
+    assert wait_for(lambda: live(standin) == before), live(standin)
+    assert journal(ssh) == {}
+
+
+def test_killed_monitor_and_shell_are_revoked_by_the_next_login(ssh):
+    """A logged-in connection whose monitor and shell are SIGKILLed (no close_session ever
+    runs): its record names the monitor, which claimed it at open_session. The next login
+    revokes it; a concurrent login that is still open is never touched."""
+    standin = ssh.standin
+    before = live(standin)
+    open_one = ssh.login(ssh.approver())
+    doomed = ssh.login(ssh.approver())
+    try:
+        assert open_one.ok and doomed.ok, open_one.dump() + doomed.dump()
+        sid_open = open_one.run("echo $TMDB_SESSION_ID")[1].strip()
+        sid_doomed = doomed.run("echo $TMDB_SESSION_ID")[1].strip()
+        # a shell that stays: the monitor's user child and the shell below it
+        chan = doomed.transport.open_session()
+        chan.exec_command("sleep 300")
+        rec = record_of(ssh, sid_doomed)
+        monitor = int(rec["pid"])
+        assert rec["parent_pid"] == "0", rec       # claimed by the monitor at open_session
+        assert "[priv]" in cmdline(monitor), cmdline(monitor)
+        assert wait_for(lambda: any(cmdline(p) == "sleep 300 " for p in descendants(monitor)))
+        kill_tree(monitor)
+        assert wait_for(lambda: not os.path.exists("/proc/%d" % monitor) or
+                        open("/proc/%d/stat" % monitor).read().rsplit(")", 1)[1].split()[0] == "Z")
+        assert live(standin) == before + 2
+        nxt = ssh.login(ssh.approver())
+        try:
+            assert nxt.ok, nxt.dump()
+            assert not session_is_live(standin, sid_doomed)
+            assert session_is_live(standin, sid_open)
+            assert sid_doomed not in [r["session_id"] for r in journal(ssh).values()]
+            assert open_one.run("echo $TMDB_SESSION_ID")[1].strip() == sid_open
+        finally:
+            nxt.close()
+    finally:
+        doomed.close()
+        open_one.close()
+    assert ssh.sshd.wait_for_connections_to_end(), [(p, cmdline(p)) for p in ssh.sshd.processes()]
+    assert wait_for(lambda: live(standin) == before), live(standin)
+    assert journal(ssh) == {}

@@ -40,6 +40,9 @@ class PamEnv:
         self.conf_path = tmp_path / "pam_tmdb.conf"
         self.cache_dir = tmp_path / "cache"
         self.cache_dir.mkdir(mode=0o700)
+        # the journal of live sessions (pam_tmdb(8) SESSION JOURNAL), never the system's
+        self.state_dir = tmp_path / "state"
+        self.state_dir.mkdir(mode=0o700)
         # account_match=map is the default: each test user is listed with the TMDb account of
         # the same name, byte for byte (tests that bind otherwise write their own map)
         self.user_map = write_private(tmp_path / "pam_tmdb.users", DEFAULT_USER_MAP)
@@ -48,6 +51,7 @@ class PamEnv:
             "api_url": standin.url,
             "cafile": standin.cafile,
             "cache_dir": str(self.cache_dir),
+            "state_dir": str(self.state_dir),
             "user_map": self.user_map,
         }
         self.args = []

@@ -17,6 +17,8 @@ static const char usage_text[] =
 	"  end (pam_end + new pam_start) end:keep-env (same, PAM environment carried over) env\n"
 	"  spawn:CMD (fork, then exec /bin/sh -c CMD without closing descriptors, as su and login\n"
 	"  start the user's shell; waits for it: PAM_SUCCESS when it exits 0)\n"
+	"  end (pam_end + new pam_start) end:keep-env (same, PAM environment carried over)\n"
+	"  end:abort (pam_end(PAM_ABORT) + new pam_start) env stop (SIGSTOP to itself)\n"
 	"options:\n"
 	"  --silent                 PAM_SILENT on every op\n"
 	"  --keep-going             do not stop at the first failing op\n"
@@ -74,7 +76,11 @@ static int parse_op(const char *s, struct host_op *op)
 		{"chauthtok", OP_CHAUTHTOK, 0},
 		{"end", OP_END, 0},
 		{"end:keep-env", OP_END_KEEPENV, 0},
+		/* the host gives up: pam_end with an error status (flags holds it) */
+		{"end:abort", OP_END, PAM_ABORT},
 		{"env", OP_ENV, 0},
+		/* SIGSTOP to itself, so that a test can look at a login that is open, or kill it */
+		{"stop", OP_STOP, 0},
 	};
 	op->in_child = 0;
 	op->command = NULL;
@@ -88,7 +94,7 @@ static int parse_op(const char *s, struct host_op *op)
 	if (strncmp(s, "fork:", 5) == 0 && strncmp(s + 5, "fork:", 5) != 0) {
 		const char *name = s;
 		if (parse_op(s + 5, op) != 0 || op->kind == OP_END || op->kind == OP_END_KEEPENV || op->kind == OP_ENV ||
-		    op->kind == OP_SPAWN)
+		    op->kind == OP_SPAWN || op->kind == OP_STOP)
 			return -1;
 		op->name = name;
 		op->in_child = 1;

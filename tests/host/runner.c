@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,10 +236,18 @@ static int run_transaction(struct txn *t, int print_final_env, uint64_t *session
 				print_env(pamh);
 			continue;
 		}
+		if (op->kind == OP_STOP) {
+			txn_join_bg(t);
+			if (!t->quiet)
+				ev_op(op->name, PAM_SUCCESS);
+			fflush(stdout);
+			raise(SIGSTOP);
+			continue;
+		}
 		if (op->kind == OP_END || op->kind == OP_END_KEEPENV) {
 			char **carry = op->kind == OP_END_KEEPENV ? pam_getenvlist(pamh) : NULL;
 			txn_join_bg(t);
-			rc = pam_end(pamh, last);
+			rc = pam_end(pamh, op->flags != 0 ? op->flags : last);
 			pamh = NULL;
 			if (!t->quiet)
 				ev_op(op->name, rc);

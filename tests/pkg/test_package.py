@@ -31,6 +31,9 @@ USER_MAP = "/etc/security/pam_tmdb.users"
 PROFILE = "/usr/share/pam-configs/tmdb"
 LOGIN = "/usr/bin/tmdb-login"
 HELPER = "/usr/libexec/pam_tmdb/pam_tmdb_helper"
+TMDBCTL = "/usr/sbin/tmdbctl"
+STATE_DIR = "/var/lib/pam_tmdb"
+REAPER = "tmdbctl-revoke-orphans"
 PAM_DIRS = ("/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam")
 SERVICE = "tmdb-roundtrip"
 # a user of the module's scope (uid >= 1000) bound to the stand-in's "alice", and one without
@@ -41,7 +44,8 @@ MACHINE_PATHS = ["/etc/pam.d", "/usr/share/pam-configs", "/var/lib/pam", "/etc/s
                  "/etc/passwd", "/etc/shadow", "/var/lib/dpkg/status", "/var/lib/dpkg/info/libpam-tmdb:%s.list" % ARCH,
                  "/lib/%s/security" % MULTIARCH, "/usr/share/doc/libpam-tmdb", "/var/cache/pam_tmdb",
                  "/usr/share/man/man8/pam_tmdb.8.gz", "/usr/bin/tmdb-login",
-                 "/usr/share/man/man1/tmdb-login.1.gz"]
+                 "/usr/share/man/man1/tmdb-login.1.gz", "/usr/sbin/tmdbctl", "/var/lib/pam_tmdb",
+                 "/lib/systemd/system/tmdbctl-revoke-orphans.timer"]
 
 why = usable()
 pytestmark = pytest.mark.skipif(why is not None, reason="no isolated root: %s" % why)
@@ -109,8 +113,13 @@ def test_package_contents(package):
     assert files.get(LOGIN) == "-rwxr-xr-x", "tmdb-login is shipped\n" + listing
     # no setgid file in the .deb: postinst sets the helper's mode (dpkg-statoverride)
     assert files.get(HELPER) == "-rwxr-xr-x", "the helper is shipped\n" + listing
+    assert files.get(TMDBCTL) == "-rwxr-xr-x", "tmdbctl is shipped\n" + listing
+    assert files.get(STATE_DIR + "/") == "drwx------", "the journal's directory is root's only\n" + listing
+    for unit in ("service", "timer"):
+        assert files.get("/lib/systemd/system/%s.%s" % (REAPER, unit), "").startswith("-rw-r--r--"), listing
     for page in ("/usr/share/man/man8/pam_tmdb.8.gz", "/usr/share/man/man5/pam_tmdb.conf.5.gz",
                  "/usr/share/man/man1/tmdb-login.1.gz", "/usr/share/man/man8/pam_tmdb_helper.8.gz",
+                 "/usr/share/man/man8/tmdbctl.8.gz",
                  "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example"):
         assert page in files, listing
     assert not [f for f in files if f.endswith(".la") or f.startswith("/etc/pam.d")], listing
@@ -275,6 +284,44 @@ def test_a_user_signs_in_with_tmdb_login_through_the_helper(root, standin):
     root.run(["rm", "/etc/security/pam_tmdb-test-ca.pem"], check=True)
 
 
+def test_the_reaper_timer_is_installed_and_enabled(root):
+    """The package runs tmdbctl revoke --orphans at boot and every 15 minutes: the timer is
+    enabled (its timers.target.wants link), the service is what it starts."""
+    timer = root.read("/lib/systemd/system/%s.timer" % REAPER)
+    assert "OnBootSec=" in timer and "OnUnitActiveSec=15min" in timer, timer
+    service = root.read("/lib/systemd/system/%s.service" % REAPER)
+    assert "ExecStart=%s revoke --orphans" % TMDBCTL in service, service
+    r = root.run(["readlink", "/etc/systemd/system/timers.target.wants/%s.timer" % REAPER])
+    assert r.rc == 0 and r.stdout.strip().endswith("/%s.timer" % REAPER), r.dump()
+    r = root.run(["systemctl", "--root=/", "is-enabled", REAPER + ".timer"])
+    assert r.stdout.strip() == "enabled", r.dump()
+
+
+def test_installed_tmdbctl_revokes_the_session_of_a_killed_login(root, standin):
+    """A login through the common stack, killed (SIGKILL) with its session open: its record in
+    the package's journal (/var/lib/pam_tmdb) is an orphan, and the installed
+    `tmdbctl revoke --orphans` (what the timer runs) deletes its session."""
+    standin.reset()
+    configure(root, standin)
+    standin.configure(auto_approve="alice")
+    before = standin.live_sessions_of("alice")
+    cmd = " ".join([host_binary(), "--confdir", "/etc/pam.d", "--service", SERVICE, "--user", USER,
+                    "--cafile", standin.cafile, "--", "authenticate", "acct_mgmt", "open_session", "stop"])
+    script = ('%s >/dev/null 2>&1 & pid=$!\n'
+              'while [ "$(cut -d" " -f3 /proc/$pid/stat)" != T ]; do sleep 0.05; done\n'
+              'kill -9 $pid; wait $pid; true' % cmd)
+    r = root.run(script, input="\n\n\n", timeout=120)
+    assert r.rc == 0, r.dump()
+    assert standin.live_sessions_of("alice") == before + 1
+    r = root.run([TMDBCTL, "sessions"])
+    assert r.rc == 0 and " orphan" in r.stdout and USER in r.stdout, r.dump()
+    r = root.run([TMDBCTL, "revoke", "--orphans"])
+    assert (r.rc, r.stdout) == (0, "revoked 1 session\n"), r.dump()
+    assert standin.live_sessions_of("alice") == before
+    r = root.run([TMDBCTL, "sessions"])
+    assert r.stdout == "no sessions in the journal\n", r.dump()
+
+
 def test_users_outside_the_module_are_left_to_pam_unix(root, standin):
     standin.reset()
     for user in ("root", OTHER):
@@ -329,7 +376,7 @@ def test_purge_leaves_nothing_behind(root):
     left = root.run(["sh", "-c", 'for f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done; true',
                      "left"] + listed).stdout.split()
     assert left == [], left
-    for path in (CONFFILE, "/var/cache/pam_tmdb", "/usr/share/doc/libpam-tmdb"):
+    for path in (CONFFILE, "/var/cache/pam_tmdb", STATE_DIR, "/usr/share/doc/libpam-tmdb"):
         assert not root.exists(path), path
     assert root.exists(USER_MAP), "the administrator's user map is not the package's to remove"
     assert "pam_tmdb" not in root.run(["dpkg-statoverride", "--list"]).stdout

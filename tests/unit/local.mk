@@ -2,7 +2,7 @@
 unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
-	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto
+	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal
 tests_unit_test_helper_proto_SOURCES = tests/unit/test_helper_proto.c tests/unit/check.h
 tests_unit_test_helper_proto_CFLAGS = $(unit_cflags)
 tests_unit_test_helper_proto_LDADD = module/libtmdb.la
@@ -15,6 +15,9 @@ tests_unit_test_parsers_LDADD = module/libtmdb.la
 tests_unit_test_captures_SOURCES = tests/unit/test_captures.c tests/unit/check.h
 tests_unit_test_captures_CFLAGS = $(unit_cflags)
 tests_unit_test_captures_LDADD = module/libtmdb.la $(YAJL_LIBS)
+tests_unit_test_journal_SOURCES = tests/unit/test_journal.c tests/unit/check.h
+tests_unit_test_journal_CFLAGS = $(unit_cflags)
+tests_unit_test_journal_LDADD = module/libtmdb.la
 tests_unit_test_return_to_SOURCES = tests/unit/test_return_to.c tests/unit/check.h
 tests_unit_test_return_to_CFLAGS = $(unit_cflags)
 tests_unit_test_return_to_LDADD = module/libtmdb.la
@@ -27,7 +30,7 @@ tests_unit_test_dlsym_CFLAGS = $(unit_cflags)
 tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
-	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto \
+	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
 	tests/unit/test_layers.sh tests/unit/test_spdx.sh
 dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
 
