@@ -22,6 +22,9 @@ EXTRA_DIST += \
 	tests/e2e/test_standin.py \
 	tests/e2e/test_trust_model.py \
 	tests/e2e/test_v4.py \
+	tests/e2e/test_unrecorded_answers.py \
+	tests/e2e/test_http2.py \
+	tests/e2e/h2front.py \
 	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \
 	tests/e2e/test_browser_roundtrip.py \
