@@ -43,6 +43,7 @@ class Service:
     quick_keys: dict = field(default_factory=dict)
     module: str = None
     prime: dict = None
+    front: str = None   # "h1" or "h2": through the rig's nginx front (rig.py), needs nginx
 
     def conf(self, quick):
         if self.module:
@@ -59,7 +60,8 @@ class Run:
 
     @property
     def needs(self):
-        return ("pamtester",) if self.how == "pamtester" else ()
+        return (("pamtester",) if self.how == "pamtester" else ()) + (
+            ("nginx",) if self.service and self.service.front else ())
 
 
 def host(service, *extra):
@@ -138,6 +140,11 @@ CACHED = Service("tmdb-cached", {"reuse_session": "yes", "cache_dir": "{cache_di
                  prime=FRESH)
 # the v4 flow (issue 13): the read access token (sent instead of the API key), nothing remembered
 V4 = Service("tmdb-v4", {"cache_dir": "none", "flow": "v4", "access_token": ACCESS_TOKEN})
+# the full flow through nginx (issue 23: TMDb's CDN offers HTTP/2, which libcurl takes): the same
+# server offering HTTP/2 (ALPN h2) or HTTP/1.1 only, in front of a stand-in of its own; the
+# stand-in's counts see nginx, so rig.front's access log is what is checked (row 7h)
+FRONT_H1 = Service("tmdb-front-h1", {"cache_dir": "none", "api_url": "{front_h1_url}"}, front="h1")
+FRONT_H2 = Service("tmdb-front-h2", {"cache_dir": "none", "api_url": "{front_h2_url}"}, front="h2")
 # hung server: the default timeout (quick mode: 2 s)
 HUNG = Service("tmdb-hung", {"cache_dir": "none"},
                quick_keys={"timeout": "2", "connect_timeout": "1"})
@@ -182,6 +189,16 @@ ROWS = [
     Row("3c", "full v4 flow: tmdb-host + pam_tmdb, flow=v4 (poll, auto-approved, no cache)",
         "time", host(V4), expect=V4_FRESH, show_counts=True, floor=("F4",), target=1.10,
         key="full_v4"),
+    # issue 23: does the module gain or lose by HTTP/2? Interleaved with the rows above
+    Row("3h1", "full approve flow through nginx, HTTP/1.1 (ALPN offers http/1.1 only)", "time",
+        host(FRONT_H1), key="full_front_h1",
+        missing=("3h", "full approve flow through nginx, HTTP/1.1 and HTTP/2",
+                 "n/a (nginx with http_v2 missing)")),
+    Row("3h2", "full approve flow through nginx, HTTP/2 (ALPN h2, as TMDb's CDN); vs floor: vs 3h1",
+        "time", host(FRONT_H2), floor=("3h1",), key="full_front_h2"),
+    Row("7h", "requests / connections per fresh authentication through nginx, and the "
+        "protocol, from nginx's access log (every run of 3h1, 3h2)", "front_counts",
+        of=("3h1", "3h2"), expect=FRESH),
     Row("7a", "requests / TCP+TLS connections per fresh authentication (every run)", "counts",
         of=("3",)),
     Row("7b", "requests / connections per cached authentication (every run)", "counts",

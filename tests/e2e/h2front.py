@@ -25,9 +25,9 @@ from standin import Standin
 NGINX = os.environ.get("TMDB_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 
 # One line per request, tab-separated: what a test needs to know about how it arrived.
-_LOG_FIELDS = ("protocol", "method", "uri", "status", "connection", "connection_requests")
+_LOG_FIELDS = ("protocol", "method", "uri", "status", "connection", "connection_requests", "port")
 _LOG_FORMAT = "\\t".join(("$server_protocol", "$request_method", "$uri", "$status", "$connection",
-                          "$connection_requests"))
+                          "$connection_requests", "$server_port"))
 
 _CONF = """\
 daemon off;
@@ -48,8 +48,11 @@ http {{
     client_body_buffer_size 64k;
     proxy_max_temp_file_size 0;
     keepalive_timeout 30s;
+    # the same server twice: HTTP/2 offered (ALPN h2, as TMDb's CDN), and HTTP/1.1 only (for
+    # the bench's comparison of the two)
     server {{
         listen 127.0.0.1:{port} ssl http2;
+        listen 127.0.0.1:{h1_port} ssl;
         server_name localhost;
         ssl_certificate {cert};
         ssl_certificate_key {key};
@@ -84,8 +87,9 @@ def _free_port():
 class H2Front:
     """nginx with HTTP/2 over TLS on 127.0.0.1, in front of its own HTTP stand-in.
 
-    .url (https://localhost:PORT) is what the module talks to; .standin is the stand-in behind
-    it (its control API is reached directly); approval URLs point at the front."""
+    .url (https://localhost:PORT) is what the module talks to; .h1_url the same server without
+    HTTP/2 (ALPN offers http/1.1 only); .standin is the stand-in behind them (its control API is
+    reached directly); approval URLs point at .url."""
 
     START_TIMEOUT = 15.0
 
@@ -100,6 +104,8 @@ class H2Front:
         for _ in range(3):
             self.port = _free_port()
             self.url = "https://localhost:%d" % self.port
+            self.h1_port = _free_port()
+            self.h1_url = "https://localhost:%d" % self.h1_port
             self.standin = Standin(tls=None, args=["--public-url", self.url, *standin_args],
                                    workdir=self.dir / "standin")
             try:
@@ -112,7 +118,7 @@ class H2Front:
 
     def _start_nginx(self):
         conf = self.dir / "nginx.conf"
-        conf.write_text(_CONF.format(dir=self.dir, port=self.port, cert=self.tls.server_cert,
+        conf.write_text(_CONF.format(dir=self.dir, port=self.port, h1_port=self.h1_port, cert=self.tls.server_cert,
                                      key=self.tls.server_key, upstream=self.standin.port,
                                      log_format=_LOG_FORMAT))
         for name in ("access.log", "error.log"):
@@ -126,7 +132,8 @@ class H2Front:
             if self.proc.poll() is not None:
                 raise RuntimeError("nginx exited with %d:\n%s" % (self.proc.returncode, self.errors()))
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                for port in (self.port, self.h1_port):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.02)
@@ -151,9 +158,11 @@ class H2Front:
             return []
         return [dict(zip(_LOG_FIELDS, line.split("\t"))) for line in lines if line]
 
-    def api_log(self):
-        """The module's requests: the API paths (/3/, /4/), not the approvals of the host."""
-        return [e for e in self.log() if e["uri"].startswith(("/3/", "/4/"))]
+    def api_log(self, port=None):
+        """The module's requests: the API paths (/3/, /4/), not the approvals of the host; on
+        one listener only if port is given."""
+        return [e for e in self.log() if e["uri"].startswith(("/3/", "/4/"))
+                and (port is None or e["port"] == str(port))]
 
     def clear_log(self):
         """Empties the access log in place (nginx keeps its descriptor)."""

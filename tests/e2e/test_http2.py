@@ -144,3 +144,14 @@ def test_v4_not_yet_of_another_shape_over_http2(h2, value):
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
     assert [s for s in requests_seen(h2) if s[1] == ACCESS] == [("POST", ACCESS, 401), ("POST", ACCESS, 200)]
     assert count(h2.front.standin, "POST", ACCESS) == 2
+
+
+def test_the_http1_listener_is_http1(h2):
+    """The front's second listener offers HTTP/1.1 only (the bench compares the two): the same
+    login arrives there as HTTP/1.1, still on one connection."""
+    h2.conf["api_url"] = h2.front.h1_url
+    r = h2.run("authenticate", approve_as="alice")
+    assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+    log = h2.front.api_log(h2.front.h1_port)
+    assert [e["protocol"] for e in log] == ["HTTP/1.1"] * 3, log
+    assert len({e["connection"] for e in log}) == 1, log
