@@ -244,6 +244,14 @@ ROWS = [
     Row("CG3i", "callgrind full approve flow (3): Ir inclusive of pam_sm_authenticate",
         "cg_part", host(FULL), n=CG_N, part="pam_sm_authenticate", ratio="%.1f%% of the process",
         key="callgrind_full.pam_sm_authenticate_ir"),
+    # issue 23: the module's work over HTTP/1.1 and HTTP/2 through the same nginx, counted in
+    # instructions (deterministic, unlike the wall time of rows 3h1/3h2 on a shared machine)
+    Row("CG3h1", "callgrind full approve flow through nginx, HTTP/1.1 (3h1): Ir inclusive of "
+        "pam_sm_authenticate", "cg_part", host(FRONT_H1), n=CG_N, part="pam_sm_authenticate",
+        ratio="%.1f%% of the process", key="callgrind_front.h1_pam_sm_authenticate_ir"),
+    Row("CG3h2", "callgrind full approve flow through nginx, HTTP/2 (3h2): Ir inclusive of "
+        "pam_sm_authenticate", "cg_part", host(FRONT_H2), n=CG_N, part="pam_sm_authenticate",
+        ratio="%.1f%% of the process", key="callgrind_front.h2_pam_sm_authenticate_ir"),
     Row("CG4", "callgrind cached session (4): total Ir of the host process", "cg",
         host(CACHED), n=CG_N, floor=("CGa",), ratio="%.2f× Ir(1a) [no Ir(2b) ref.]",
         key="callgrind_cached.total_ir"),
