@@ -65,10 +65,13 @@ char *approval_url(struct http_client *http, const struct tmdb_options *o,
 	return url;
 }
 
-long approval_deadline(const struct approval_host *h, long life_left_s)
+long approval_deadline(const struct approval_host *h, long life_left_s, long *life_end_ms)
 {
 	long now = clock_now_ms();
 	long deadline = now + h->opts->approval_timeout * 1000L;
+	/* with clocks that disagree the token's end is not known; it was made just now, so it
+	 * lives at least as long as this login may wait */
+	*life_end_ms = life_left_s > 0 ? now + life_left_s * 1000L : deadline;
 	if (life_left_s <= 0) {
 		/* the server's clock and ours disagree: do not refuse every login for it */
 		pam_syslog(h->pamh, LOG_WARNING, "request token already expired by the local clock; using approval_timeout only");
@@ -105,6 +108,14 @@ static int ask(const struct approval_host *h, struct tmdb_client *api, const str
 {
 	enum tmdb_approval state = TMDB_NOT_APPROVED;
 	int rc = w->try_once(api, w->ctx, &state);
+	/* TMDb's own answer before approval is not recorded anywhere: 41, 17 or 33 ("expired or
+	 * invalid"). A 33 while the token is young is taken for "not yet"; after its life, it
+	 * ends the login. */
+	if (rc == PAM_SUCCESS && state == TMDB_TOKEN_EXPIRED && clock_now_ms() < w->life_end_ms) {
+		if (h->opts->debug)
+			pam_syslog(h->pamh, LOG_DEBUG, "status 33 within the request token's life: not approved yet");
+		state = TMDB_NOT_APPROVED;
+	}
 	*not_yet = rc == PAM_SUCCESS && state == TMDB_NOT_APPROVED;
 	if (rc != PAM_SUCCESS || state == TMDB_APPROVED)
 		return rc;
@@ -277,7 +288,7 @@ int approval_run(const struct approval_host *h, struct tmdb_client *api, const s
 	if (token->callback != NULL && !from_header)
 		pam_syslog(h->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
 	/* expires_at is the server's wall clock: converted once into time left */
-	w.deadline_ms = approval_deadline(h, (long)(token->expires_at - time(NULL)));
+	w.deadline_ms = approval_deadline(h, (long)(token->expires_at - time(NULL)), &w.life_end_ms);
 	rc = approval_wait(h, api, &w);
 	/* the URL holds the request token */
 	wipe_free_str(url);

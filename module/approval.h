@@ -36,6 +36,8 @@ typedef int (*approval_try_fn)(struct tmdb_client *api, void *ctx, enum tmdb_app
 struct approval_wait {
 	const char *url;         /* shown to the user (it holds the request token) */
 	long deadline_ms;        /* on clock_now_ms(): approval_timeout or the token's life */
+	long life_end_ms;        /* on clock_now_ms(): the end of the request token's own life;
+				  * before it TMDB_TOKEN_EXPIRED (33) means "not approved yet" */
 	approval_try_fn try_once;
 	void *ctx;
 };
@@ -50,8 +52,8 @@ int approval_wait(const struct approval_host *h, struct tmdb_client *api, const 
 
 /* The approval deadline: approval_timeout from now, and never past a token life that ends
  * life_left_s seconds from now (life_left_s <= 0: the clocks disagree; approval_timeout
- * alone, with a warning). */
-long approval_deadline(const struct approval_host *h, long life_left_s);
+ * alone, with a warning). *life_end_ms: that end of life (the deadline when not known). */
+long approval_deadline(const struct approval_host *h, long life_left_s, long *life_end_ms);
 
 /* The v3 approval of token. PAM_SUCCESS with *session_id set; the codes of approval_wait and
  * of tmdb_new_session. */

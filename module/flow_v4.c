@@ -17,7 +17,8 @@ struct v4_try {
 	char **account_object_id;
 };
 
-/* One try of the approval loop: auth/access_token answers 422/41 until the user approved. */
+/* One try of the approval loop: auth/access_token answers 422/41 (or 401/17 or 401/33: not
+ * recorded) until the user approved. */
 static int v4_try_once(struct tmdb_client *api, void *ctx, enum tmdb_approval *state)
 {
 	struct v4_try *v = ctx;
@@ -27,10 +28,11 @@ static int v4_try_once(struct tmdb_client *api, void *ctx, enum tmdb_approval *s
 /* v4's token answer has no expires_at: the token lives TMDB_V4_TOKEN_LIFE_S from its creation,
  * which came after asked_ms (taken before the request, so the estimate errs on the early
  * side). The approval ends at that or at approval_timeout from now, whichever is first. */
-static long deadline_ms(const struct txn *t, long asked_ms)
+static long deadline_ms(const struct txn *t, long asked_ms, long *life_end_ms)
 {
 	long by_option = clock_now_ms() + t->opts.approval_timeout * 1000L;
 	long by_life = asked_ms + TMDB_V4_TOKEN_LIFE_S * 1000L;
+	*life_end_ms = by_life;
 	return by_life < by_option ? by_life : by_option;
 }
 
@@ -50,7 +52,7 @@ int flow_v4_login(struct txn *t, struct tmdb_client *api, struct tmdb_session *s
 	if (rc == PAM_SUCCESS) {
 		v.request_token = request_token;
 		w.url = url;
-		w.deadline_ms = deadline_ms(t, asked);
+		w.deadline_ms = deadline_ms(t, asked, &w.life_end_ms);
 		rc = approval_wait(&host, api, &w);
 	}
 	if (rc == PAM_SUCCESS)

@@ -206,16 +206,27 @@ static char *build_path(struct tmdb_client *t, const char *path, const char *ext
 	return out;
 }
 
-int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
-		      const long *expected, long *status_code)
+/* The configured credential a call carries, named as in pam_tmdb.conf(5) (build_path: the
+ * read access token wins when both are set). */
+static const char *credential_name(const struct tmdb_options *o)
+{
+	return o->access_token != NULL ? "access_token (the API read access token, sent as Bearer)" : "api_key";
+}
+
+static int answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+			const long *expected, long *status_code, bool app_only)
 {
 	struct tmdb_error e;
 	bool parsed = tmdb_parse_error(r->body, r->len, &e) == 0;
 	bool quiet = false;
 	*status_code = parsed ? e.status_code : 0;
-	if (parsed && (e.status_code == TMDB_ST_INVALID_KEY || e.status_code == TMDB_ST_SUSPENDED_KEY)) {
-		pam_syslog(t->pamh, LOG_ERR, "%s: TMDb rejected the API key or access token (HTTP %ld, status %ld: %s)",
-			   what, r->status, e.status_code, e.message);
+	/* 3 ("Authentication failed") on a call whose only credential is the application's bearer
+	 * token can only be about that token: a client library documents it for a bad one */
+	if (parsed && (e.status_code == TMDB_ST_INVALID_KEY || e.status_code == TMDB_ST_SUSPENDED_KEY ||
+		       (app_only && t->o->access_token != NULL && e.status_code == TMDB_ST_AUTH_FAILED))) {
+		pam_syslog(t->pamh, LOG_ERR, "%s: TMDb rejected the API key or access token: check %s in the "
+			   "configuration (HTTP %ld, status %ld: %s)", what, credential_name(t->o), r->status,
+			   e.status_code, e.message);
 		return PAM_SERVICE_ERR;
 	}
 	for (; parsed && *expected != 0; expected++)
@@ -227,6 +238,25 @@ int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http
 		pam_syslog(t->pamh, LOG_ERR, "%s: unexpected answer HTTP %ld%s", what, r->status,
 			   r->status >= 300 && r->status < 400 ? " (redirects are not followed)" : " without a TMDb error body");
 	return PAM_AUTHINFO_UNAVAIL;
+}
+
+int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+		      const long *expected, long *status_code)
+{
+	return answer_error(t, what, r, expected, status_code, false);
+}
+
+int tmdb_app_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+			  const long *expected, long *status_code)
+{
+	return answer_error(t, what, r, expected, status_code, true);
+}
+
+int tmdb_already_gone(struct tmdb_client *t, const char *what)
+{
+	if (t->o->debug)
+		pam_syslog(t->pamh, LOG_DEBUG, "%s: TMDb no longer knows it: nothing left to delete", what);
+	return PAM_SUCCESS;
 }
 
 bool tmdb_is_2xx(long status)
@@ -256,7 +286,7 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status))
-		rc = tmdb_answer_error(t, what, &r, (const long[]){ 0 }, &status);
+		rc = tmdb_app_answer_error(t, what, &r, (const long[]){ 0 }, &status);
 	else if (tmdb_parse_token(r.body, r.len, out, &why) != 0)
 		rc = tmdb_malformed(t, what, why);
 	else {
@@ -277,7 +307,7 @@ int tmdb_token_refusal(struct tmdb_client *t, const char *what, const struct htt
 
 	for (size_t i = 0; not_yet[i] != 0 && i < 2; i++)
 		expected[i + 1] = not_yet[i];
-	rc = tmdb_answer_error(t, what, r, expected, &status);
+	rc = tmdb_app_answer_error(t, what, r, expected, &status);
 	if (rc != PAM_AUTHINFO_UNAVAIL)
 		return rc;
 	for (size_t i = 1; expected[i] != 0; i++)
@@ -383,9 +413,13 @@ int tmdb_delete_session(struct tmdb_client *t, const char *session_id)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status)) {
-		/* callers log a failed delete themselves */
-		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_NOT_FOUND, 0 }, &status);
-		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
+		/* callers log a failed delete themselves; one TMDb no longer knows is done (its
+		 * answer is not recorded anywhere: 404/6 documented, 401/35 seen for v4) */
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_NOT_FOUND, TMDB_ST_INVALID_TOKEN, 0 },
+				       &status);
+		if (rc == PAM_AUTHINFO_UNAVAIL && (status == TMDB_ST_NOT_FOUND || status == TMDB_ST_INVALID_TOKEN))
+			rc = tmdb_already_gone(t, what);
+		else if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
 			rc = PAM_AUTH_ERR;
 	}
 	http_response_clear(&r);

@@ -19,7 +19,8 @@
 #define TMDB_ST_INVALID_KEY 7
 #define TMDB_ST_SUSPENDED_KEY 10
 #define TMDB_ST_SESSION_DENIED 17    /* request token not approved (yet) */
-#define TMDB_ST_TOKEN_INVALID 33     /* request token expired or unknown */
+#define TMDB_ST_TOKEN_INVALID 33     /* request token expired or unknown (or, some say, not approved yet) */
+#define TMDB_ST_INVALID_TOKEN 35     /* the session or access token is not (or no longer) valid */
 
 struct tmdb_token {
 	char request_token[TMDB_TOKEN_LEN + 1];
@@ -70,7 +71,8 @@ enum tmdb_approval {
 int tmdb_new_session(struct tmdb_client *t, const char *request_token, char **session_id, enum tmdb_approval *state);
 /* PAM_AUTH_ERR: the session is not (or no longer) valid (status 3). */
 int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_account *out);
-/* PAM_AUTH_ERR: the server did not know the session. */
+/* PAM_SUCCESS also when TMDb no longer knows the session (404/6, 401/35); PAM_AUTH_ERR for
+ * another TMDb error. */
 int tmdb_delete_session(struct tmdb_client *t, const char *session_id);
 
 /* Shared by every TMDb call (v3 here, v4 in tmdb_v4.c), so that all answers are judged alike. */
@@ -82,6 +84,14 @@ bool tmdb_is_2xx(long status);
  * only with debug; any other answer is logged as an error, its message sanitised. */
 int tmdb_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
 		      const long *expected, long *status_code);
+/* The same for a call whose only credential is the application's (token/new, session/new,
+ * auth/request_token, auth/access_token): there status 3 with the read access token as Bearer
+ * is a refused credential too (PAM_SERVICE_ERR), as 7 and 10 are everywhere. */
+int tmdb_app_answer_error(struct tmdb_client *t, const char *what, const struct http_response *r,
+			  const long *expected, long *status_code);
+/* A delete TMDb answered with "not found" (6) or "invalid token" (35): the credential is gone
+ * already, which is what the delete was for. PAM_SUCCESS (logged with debug). */
+int tmdb_already_gone(struct tmdb_client *t, const char *what);
 /* A non-2xx answer to the request that turns an approved request token into a credential
  * (v3 session/new, v4 auth/access_token): a status of not_yet (a 0-terminated list, at most
  * 2) gives PAM_SUCCESS with TMDB_NOT_APPROVED, 33 gives PAM_SUCCESS with TMDB_TOKEN_EXPIRED;

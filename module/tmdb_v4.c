@@ -168,7 +168,7 @@ int tmdb_v4_request_token(struct tmdb_client *t, char **request_token)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status))
-		rc = tmdb_answer_error(t, what, &r, (const long[]){ 0 }, &status);
+		rc = tmdb_app_answer_error(t, what, &r, (const long[]){ 0 }, &status);
 	else if (tmdb_v4_parse_request_token(r.body, r.len, request_token, &why) != 0)
 		rc = tmdb_malformed(t, what, why);
 	http_response_clear(&r);
@@ -243,9 +243,13 @@ int tmdb_v4_delete_access_token(struct tmdb_client *t, const char *access_token)
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status)) {
-		/* callers log a failed revocation themselves */
-		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_INVALID_TOKEN, 0 }, &status);
-		if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
+		/* callers log a failed revocation themselves; a token TMDb no longer knows is
+		 * revoked already */
+		rc = tmdb_answer_error(t, what, &r, (const long[]){ TMDB_ST_INVALID_TOKEN, TMDB_ST_NOT_FOUND, 0 },
+				       &status);
+		if (rc == PAM_AUTHINFO_UNAVAIL && (status == TMDB_ST_INVALID_TOKEN || status == TMDB_ST_NOT_FOUND))
+			rc = tmdb_already_gone(t, what);
+		else if (rc == PAM_AUTHINFO_UNAVAIL && status != 0)
 			rc = PAM_AUTH_ERR;
 	}
 	http_response_clear(&r);

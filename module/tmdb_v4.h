@@ -20,7 +20,6 @@
 #define TMDB_V4_TOKEN_LIFE_S (15 * 60)
 
 /* TMDb status codes of the v4 flow the module acts on */
-#define TMDB_ST_INVALID_TOKEN 35      /* the access token is not (or no longer) valid */
 #define TMDB_ST_NO_WRITE 36           /* the token has no write permission (the app's read token) */
 #define TMDB_ST_V4_NOT_APPROVED 41    /* request token not approved by the user (yet) */
 
@@ -41,13 +40,15 @@ int tmdb_v4_parse_access_token(const char *body, size_t len, char **access_token
  * options.h) goes in the body, TMDb sends the browser there. */
 int tmdb_v4_request_token(struct tmdb_client *t, char **request_token);
 /* Step 3. PAM_SUCCESS with *state: TMDB_APPROVED (both strings set), TMDB_NOT_APPROVED
- * (422/41, also 401/17), TMDB_TOKEN_EXPIRED (33). */
+ * (422/41, also 401/17), TMDB_TOKEN_EXPIRED (33, which approval_wait takes for "not yet" while
+ * the token is within its own life: nobody has recorded which of them TMDb sends). */
 int tmdb_v4_access_token(struct tmdb_client *t, const char *request_token, char **access_token,
 			 char **account_object_id, enum tmdb_approval *state);
 /* Step 4: the user's access token as a v3 session. PAM_AUTH_ERR: TMDb refused to convert
  * that token (17, 35, 36). */
 int tmdb_v4_convert(struct tmdb_client *t, const char *access_token, char **session_id);
-/* Logout: PAM_AUTH_ERR when TMDb answered with an error (callers log a failed revocation). */
+/* Logout: PAM_SUCCESS also when TMDb no longer knows the token (401/35, 404/6); PAM_AUTH_ERR
+ * for another TMDb error (callers log a failed revocation). */
 int tmdb_v4_delete_access_token(struct tmdb_client *t, const char *access_token);
 
 #endif

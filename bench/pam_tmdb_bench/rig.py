@@ -63,12 +63,16 @@ class Rig:
         self.annotate = shutil.which("callgrind_annotate")
         self.time_bin = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
         self.s = None
+        self.front = None    # the nginx front (tests/e2e/h2front.py) when a service uses it
         self.tmp = None
         self.cleanups = []   # callables run at teardown, last first (e.g. a second stand-in)
 
     def has(self, tool):
         """Optional tools: "pamtester" (with libpam_wrapper), "time" (GNU time), "callgrind"
-        (valgrind and callgrind_annotate), "curl"."""
+        (valgrind and callgrind_annotate), "curl", "nginx" (with http_v2)."""
+        if tool == "nginx":
+            import h2front
+            return h2front.nginx_missing() is None
         return bool({"pamtester": self.pamtester and self.pam_wrapper,
                      "time": self.time_bin,
                      "callgrind": self.valgrind and self.annotate,
@@ -109,6 +113,15 @@ class Rig:
         values = {"api_key": API_KEY, "api_url": self.url, "cafile": self.cafile,
                   "user_map": user_map_path, "cache_dir": str(self.cache_dir),
                   "state_dir": str(self.state_dir), "state_live": str(self.state_live)}
+        values.update(front_h1_url="https://localhost:1", front_h2_url="https://localhost:1")
+        if self.has("nginx") and any("{front_" in str(v) for _, _, keys in services
+                                     for v in (keys or {}).values()):
+            # nginx on loopback, HTTP/2 and HTTP/1.1 listeners, before a stand-in of its own
+            import h2front
+            self.front = h2front.H2Front(self.tls, d / "front",
+                                         standin_args=["--auto-approve", USER, "--quiet"])
+            self.cleanups.append(self.front.stop)
+            values.update(front_h1_url=self.front.h1_url, front_h2_url=self.front.url)
         for name, module, keys in services:
             if module:
                 line = "auth required %s" % self.pamhost.security_module(module)

@@ -44,6 +44,7 @@ class Service:
     module: str = None
     prime: dict = None
     user_layout: str = None     # run by uid 65534: "own" (its own config), "helper" (root's)
+    front: str = None   # "h1" or "h2": through the rig's nginx front (rig.py), needs nginx
 
     def conf(self, quick):
         if self.module:
@@ -60,7 +61,8 @@ class Run:
 
     @property
     def needs(self):
-        return {"pamtester": ("pamtester",), "user_host": ("user",)}.get(self.how, ())
+        return {"pamtester": ("pamtester",), "user_host": ("user",)}.get(self.how, ()) + (
+            ("nginx",) if self.service and self.service.front else ())
 
 
 def host(service, *extra):
@@ -155,6 +157,11 @@ USER_HELPER = Service("tmdb-user-helper", {"cache_dir": "none"}, user_layout="he
 # live logins (rig.LIVE_RECORDS, held by the bench process), which the reaper reads and keeps
 JOURNAL = Service("tmdb-journal", {"cache_dir": "none", "state_dir": "{state_dir}"})
 JOURNAL_100 = Service("tmdb-journal-100", {"cache_dir": "none", "state_dir": "{state_live}"})
+# the full flow through nginx (issue 23: TMDb's CDN offers HTTP/2, which libcurl takes): the same
+# server offering HTTP/2 (ALPN h2) or HTTP/1.1 only, in front of a stand-in of its own; the
+# stand-in's counts see nginx, so rig.front's access log is what is checked (row 7h)
+FRONT_H1 = Service("tmdb-front-h1", {"cache_dir": "none", "api_url": "{front_h1_url}"}, front="h1")
+FRONT_H2 = Service("tmdb-front-h2", {"cache_dir": "none", "api_url": "{front_h2_url}"}, front="h2")
 # hung server: the default timeout (quick mode: 2 s)
 HUNG = Service("tmdb-hung", {"cache_dir": "none"},
                quick_keys={"timeout": "2", "connect_timeout": "1"})
@@ -211,6 +218,16 @@ ROWS = [
     Row("3k", "full approve flow, journal holding 100 records of live logins (read, kept)",
         "time", host(JOURNAL_100), expect=FRESH, show_counts=True, floor=("3",), target=1.03,
         target_text="≤ 1.03× row 3", key="journal_100_live"),
+    # issue 23: does the module gain or lose by HTTP/2? Interleaved with the rows above
+    Row("3h1", "full approve flow through nginx, HTTP/1.1 (ALPN offers http/1.1 only)", "time",
+        host(FRONT_H1), key="full_front_h1",
+        missing=("3h", "full approve flow through nginx, HTTP/1.1 and HTTP/2",
+                 "n/a (nginx with http_v2 missing)")),
+    Row("3h2", "full approve flow through nginx, HTTP/2 (ALPN h2, as TMDb's CDN); vs floor: vs 3h1",
+        "time", host(FRONT_H2), floor=("3h1",), key="full_front_h2"),
+    Row("7h", "requests / connections per fresh authentication through nginx, and the "
+        "protocol, from nginx's access log (every run of 3h1, 3h2)", "front_counts",
+        of=("3h1", "3h2"), expect=FRESH),
     Row("7a", "requests / TCP+TLS connections per fresh authentication (every run)", "counts",
         of=("3",)),
     Row("7b", "requests / connections per cached authentication (every run)", "counts",
@@ -258,6 +275,14 @@ ROWS = [
     Row("CG3i", "callgrind full approve flow (3): Ir inclusive of pam_sm_authenticate",
         "cg_part", host(FULL), n=CG_N, part="pam_sm_authenticate", ratio="%.1f%% of the process",
         key="callgrind_full.pam_sm_authenticate_ir"),
+    # issue 23: the module's work over HTTP/1.1 and HTTP/2 through the same nginx, counted in
+    # instructions (deterministic, unlike the wall time of rows 3h1/3h2 on a shared machine)
+    Row("CG3h1", "callgrind full approve flow through nginx, HTTP/1.1 (3h1): Ir inclusive of "
+        "pam_sm_authenticate", "cg_part", host(FRONT_H1), n=CG_N, part="pam_sm_authenticate",
+        ratio="%.1f%% of the process", key="callgrind_front.h1_pam_sm_authenticate_ir"),
+    Row("CG3h2", "callgrind full approve flow through nginx, HTTP/2 (3h2): Ir inclusive of "
+        "pam_sm_authenticate", "cg_part", host(FRONT_H2), n=CG_N, part="pam_sm_authenticate",
+        ratio="%.1f%% of the process", key="callgrind_front.h2_pam_sm_authenticate_ir"),
     Row("CG4", "callgrind cached session (4): total Ir of the host process", "cg",
         host(CACHED), n=CG_N, floor=("CGa",), ratio="%.2f× Ir(1a) [no Ir(2b) ref.]",
         key="callgrind_cached.total_ir"),

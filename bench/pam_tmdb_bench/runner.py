@@ -15,8 +15,8 @@ from .rows import ROWS, SPAWN, TIME_RUNS, TIME_WARMUP, USER_MAP, host, services
 
 
 class Runner:
-    KINDS = ("time", "sum", "counts", "rss", "hung", "cg", "cg_part", "cg_module", "loop",
-             "loop_rss", "loop_counts", "loop_control", "threads", "browser", "helper_rss")
+    KINDS = ("time", "sum", "counts", "front_counts", "rss", "hung", "cg", "cg_part", "cg_module",
+             "loop", "loop_rss", "loop_counts", "loop_control", "threads", "browser", "helper_rss")
 
     def __init__(self, rig, quick=False, runs=None, warmup=None, no_callgrind=False):
         self.rig = rig
@@ -184,7 +184,8 @@ class Runner:
             ratio = "%.2f×" % r
             res["ratio"] = r
             spawn = self.values.get(SPAWN)
-            if spawn and floor > spawn:
+            one_process = len(row.floor) == 1 and self.by_id[row.floor[0]].kind == "time"
+            if spawn and floor > spawn and not one_process:
                 # the floor holds two process start-ups, the measured row one
                 res["ratio_one_spawn"] = res["median"] / (floor - spawn)
                 ratio += " (%.2f× one spawn)" % res["ratio_one_spawn"]
@@ -212,6 +213,41 @@ class Runner:
         self.emit(row.id, row.label, "%d / %d" % (c["requests"], c["connections"]), "", "", "",
                   "%d / %d" % (exp["requests"], exp["connections"]),
                   "yes" if r["counts_ok"] else "**no**")
+
+    def _front_counts(self, row):
+        """The nginx front's access log: per listener, every module request in the protocol the
+        listener is for, `expect` requests on each connection, one connection per run."""
+        if "time" not in self._memo or not self.rig.front:
+            return
+        want = {"h1": "HTTP/1.1", "h2": "HTTP/2.0"}
+        shown, ok = [], True
+        for rid in row.of:
+            of = self.by_id.get(rid)
+            if of is None or of.key not in self.results:
+                continue
+            front = of.runs.service.front
+            port = self.rig.front.h1_port if front == "h1" else self.rig.front.port
+            log = self.rig.front.api_log(port)
+            conns = {}
+            for e in log:
+                conns.setdefault(e["connection"], []).append(e)
+            runs = self.results[of.key]["n"] + self.warmup
+            per = {len(v) for v in conns.values()}
+            protocols = {e["protocol"] for e in log}
+            good = (len(conns) == runs and per == {row.expect["requests"]}
+                    and protocols == {want[front]})
+            if not good:
+                self.errors.append("%s: nginx saw %d connections for %d runs, %s requests each, "
+                                   "protocols %s (expected %s)" % (
+                                       of.id, len(conns), runs, sorted(per), sorted(protocols),
+                                       want[front]))
+            ok &= good
+            shown.append("%s %d / %d" % (want[front], len(log) // max(runs, 1),
+                                         len(conns) // max(runs, 1)))
+            self.put(of.key + "_protocol", sorted(protocols))
+        self.emit(row.id, row.label, " · ".join(shown), "", "", "",
+                  "%d / %d" % (row.expect["requests"], row.expect["connections"]),
+                  "yes" if ok else "**no**")
 
     # ---- peak RSS, hung server ------------------------------------------------------------
 

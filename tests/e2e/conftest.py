@@ -44,10 +44,14 @@ def pytest_addoption(parser):
     parser.addoption("--no-browser", action="store_true",
                      help="leave out the tests marked `browser` (headless Chromium): scripts/test.sh "
                           "runs them in the normal phase only")
+    parser.addoption("--no-http2", action="store_true",
+                     help="leave out the tests marked `http2` (nginx in front of the stand-in): "
+                          "scripts/test.sh leaves them out of the valgrind phase")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives headless Chromium (tests/browser/)")
+    config.addinivalue_line("markers", "http2: through nginx with HTTP/2 on TLS (tests/e2e/h2front.py)")
 
 
 # Files whose tests start no PAM host under TMDB_HOST_WRAPPER: the stand-in's and the approval
@@ -76,6 +80,8 @@ def _left_out_under_valgrind(item, first_params):
 
 def _left_out(config, item, first_params):
     if config.getoption("--no-browser") and item.get_closest_marker("browser") is not None:
+        return True
+    if config.getoption("--no-http2") and item.get_closest_marker("http2") is not None:
         return True
     return config.getoption("--valgrind-selection") and _left_out_under_valgrind(item, first_params)
 

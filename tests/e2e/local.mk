@@ -34,6 +34,9 @@ EXTRA_DIST += \
 	tests/e2e/test_helper_direct.py \
 	tests/e2e/test_helper_login.py \
 	tests/e2e/test_helper_vlock.py \
+	tests/e2e/test_unrecorded_answers.py \
+	tests/e2e/test_http2.py \
+	tests/e2e/h2front.py \
 	tests/e2e/test_return_to.py \
 	tests/e2e/test_browser_pages.py \
 	tests/e2e/test_browser_roundtrip.py \

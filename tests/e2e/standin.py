@@ -354,6 +354,14 @@ class Standin:
         return self._control("POST", "config", token_ttl=token_ttl, auto_approve=auto_approve,
                              v4_token_ttl=v4_token_ttl)
 
+    def variant(self, **values):
+        """Sets unrecorded answers until the next reset(), e.g. variant(v4_not_approved="401/33");
+        see tests/standin/README.md. Returns the variants now in force."""
+        return self._control("POST", "variant", **values)["variants"]
+
+    def variants(self):
+        return self._control("GET", "variants")
+
     def tokens(self):
         return self._control("GET", "tokens")
 

@@ -211,8 +211,10 @@ def test_denied_in_the_browser(v4):
 
 @pytest.mark.parametrize("how", ["control_api", "token_life"])
 def test_expired_request_token(v4, how):
-    """TMDb's 401/33 for an expired token ends the login at once (asking again never helps)."""
-    v4.conf.update(approval="poll", poll_interval="1", approval_timeout="60")
+    """TMDb's 401/33 while the request token is within its own life (15 minutes) may be TMDb's
+    "not approved yet" (nobody has recorded which it sends): the module asks again until
+    approval_timeout, never longer (test_unrecorded_answers.py has the rest)."""
+    v4.conf.update(approval="poll", poll_interval="1", approval_timeout="3")
     stop = threading.Event()
     if how == "token_life":
         v4.standin.configure(v4_token_ttl=2)
@@ -230,8 +232,9 @@ def test_expired_request_token(v4, how):
     finally:
         stop.set()
     assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
-    assert time.monotonic() - start < 15
-    assert_logged(r, "request token expired or is invalid")
+    assert time.monotonic() - start >= 3
+    assert_logged(r, "not approved within approval_timeout")
+    assert count(v4.standin, "POST", ACCESS) >= 3
     assert count(v4.standin, "POST", CONVERT) == 0
 
 
@@ -403,7 +406,9 @@ def test_logout_revokes_the_token_even_when_the_session_is_gone(v4):
         env_args += ["--set-env", "%s=%s" % (k, v)]
     r = v4.run("close_session", extra=env_args)
     assert r.op_list == [("close_session", "PAM_SUCCESS")], r.dump()
-    assert_logged(r, "logout_on_close: the session could not be deleted on the server")
+    # a session TMDb no longer knows (404/6) is deleted already: nothing to warn about
+    assert not [m for m in r.log_messages if "could not be" in m], r.dump()
+    assert count(v4.standin, "DELETE", DELETE) == 1
     assert access_of(v4.standin, env["TMDB_ACCESS_TOKEN"])["revoked"]
 
 

@@ -70,6 +70,7 @@ static void c_reset(struct request *rq, struct reply *r)
 	faults_clear(&rq->si->faults);
 	stats_reset(&rq->si->stats);
 	state_restore_config(&rq->si->state);
+	variants_restore(&rq->si->variants);
 	ok(r);
 	buf_adds(&r->body, "}");
 }
@@ -174,6 +175,48 @@ static void c_config(struct request *rq, struct reply *r)
 	buf_adds(&r->body, "}");
 }
 
+struct variant_args {
+	struct variants *v;
+	char err[160];
+};
+
+static enum MHD_Result variant_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct variant_args *va = cls;
+
+	(void)kind;
+	if (va->err[0] != '\0')
+		return MHD_NO;
+	if (variants_set(va->v, key, value) != 0) {
+		snprintf(va->err, sizeof(va->err), "unknown variant or value: %s", key);
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Sets each NAME=VALUE of the query in turn; the first bad one stops (those before it stay
+ * set) and answers 400. Answers the variants now in force. */
+static void c_variant(struct request *rq, struct reply *r)
+{
+	struct variant_args va = { &rq->si->variants, "" };
+
+	MHD_get_connection_values(rq->mhd, MHD_GET_ARGUMENT_KIND, variant_arg, &va);
+	if (va.err[0] != '\0') {
+		reply_control_error(r, MHD_HTTP_BAD_REQUEST, va.err);
+		return;
+	}
+	ok(r);
+	buf_adds(&r->body, ",\"variants\":");
+	variants_dump(&rq->si->variants, &r->body);
+	buf_adds(&r->body, "}");
+}
+
+static void g_variants(struct request *rq, struct reply *r)
+{
+	r->status = MHD_HTTP_OK;
+	variants_dump(&rq->si->variants, &r->body);
+}
+
 static void g_stats(struct request *rq, struct reply *r)
 {
 	r->status = MHD_HTTP_OK;
@@ -223,6 +266,8 @@ static const struct {
 	{ "expire", "POST", c_expire },
 	{ "session", "POST", c_session },
 	{ "config", "POST", c_config },
+	{ "variant", "POST", c_variant },
+	{ "variants", "GET", g_variants },
 	{ "stats", "GET", g_stats },
 	{ "requests", "GET", g_requests },
 	{ "tokens", "GET", g_tokens },

@@ -16,6 +16,7 @@ tests_standin_tmdb_standin_SOURCES = \
 	tests/standin/urlform.c tests/standin/urlform.h \
 	tests/standin/control.c tests/standin/control.h \
 	tests/standin/faults.c tests/standin/faults.h \
+	tests/standin/variants.c tests/standin/variants.h \
 	tests/standin/state.c tests/standin/state.h \
 	tests/standin/state_v4.c tests/standin/state_internal.h \
 	tests/standin/jwt.c tests/standin/jwt.h \

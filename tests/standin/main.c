@@ -6,6 +6,7 @@
  *              [--account ID:USERNAME[:PASSWORD[:NAME]]]...
  *              [--auto-approve USERNAME] [--token-ttl SECONDS]
  *              [--v4-token-ttl SECONDS]
+ *              [--variant NAME=VALUE]...
  *              [--connection-timeout SECONDS] [--quiet]
  *
  * Without --api-key/--access-token: key "standin-api-key" and token
@@ -46,6 +47,8 @@ struct cli {
 	long v4_token_ttl;
 	long conn_timeout;
 	bool quiet;
+	char **variants;             /* NAME=VALUE, checked when the stand-in starts */
+	size_t n_variants;
 	char **api_keys;
 	size_t n_api_keys;
 	char **access_tokens;
@@ -61,7 +64,9 @@ static void usage(FILE *to)
 	      "         [--api-key KEY]... [--access-token TOKEN]...\n"
 	      "         [--account ID:USERNAME[:PASSWORD[:NAME]]]...\n"
 	      "         [--auto-approve USERNAME] [--token-ttl SECONDS] [--v4-token-ttl SECONDS]\n"
+	      "         [--variant NAME=VALUE]...\n"
 	      "         [--connection-timeout SECONDS] [--quiet]\n", to);
+	variants_usage(to);
 }
 
 static void push(char ***list, size_t *n, const char *s)
@@ -117,6 +122,7 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 		{ "token-ttl", required_argument, NULL, 'T' },
 		{ "v4-token-ttl", required_argument, NULL, 'V' },
 		{ "connection-timeout", required_argument, NULL, 'C' },
+		{ "variant", required_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -165,6 +171,7 @@ static int parse_cli(struct cli *cli, int argc, char **argv)
 				return -1;
 			}
 			break;
+		case 'v': push(&cli->variants, &cli->n_variants, optarg); break;
 		case 'q': cli->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -334,6 +341,13 @@ int main(int argc, char **argv)
 	state_ready = true;
 	faults_init(&si.faults);
 	stats_init(&si.stats);
+	variants_init(&si.variants);
+	for (size_t i = 0; i < cli.n_variants; i++) {
+		if (variants_set_default(&si.variants, cli.variants[i]) != 0) {
+			fprintf(stderr, "tmdb-standin: bad --variant '%s' (see --help)\n", cli.variants[i]);
+			goto out_state;
+		}
+	}
 	si.tls = cert != NULL;
 	si.quiet = cli.quiet;
 	si.api_keys = cli.api_keys;
@@ -401,6 +415,7 @@ out:
 			account_free(&cli.accounts[i]);
 		free(cli.accounts);
 	}
+	free_list(cli.variants, cli.n_variants);
 	free_list(cli.api_keys, cli.n_api_keys);
 	free_list(cli.access_tokens, cli.n_access_tokens);
 	free(si.public_url);

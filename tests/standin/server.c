@@ -152,9 +152,32 @@ static void log_request(struct request *rq, unsigned status)
 	stats_log(&rq->si->stats, buf_steal(&j));
 }
 
-/* Builds the reply a status/redirect fault asks for. */
-static void fault_reply(const struct fault *f, struct reply *r)
+/* The plain-text 429 once recorded from TMDb (a client library's tracker, 2015): no JSON. */
+#define RATE_LIMIT_TEXT "Your request count (41) is over the allowed limit of 40."
+
+/* A status-only 429 fault under the rate_limit variant: TMDb's JSON body (as built below) or
+ * the plain text, with Retry-After: 1 where the variant says so and the fault gave none. */
+static bool rate_limit_reply(struct standin *si, const struct fault *f, struct reply *r)
 {
+	int v = variants_get(&si->variants, VAR_RATE_LIMIT);
+
+	if (f->status != 429 || f->body != NULL || f->redirect != NULL || v == RATE_JSON)
+		return false;
+	if (f->retry_after == NULL && (v == RATE_JSON_RETRY_AFTER || v == RATE_TEXT_RETRY_AFTER))
+		reply_header(r, "Retry-After", "1");
+	if (v == RATE_JSON_RETRY_AFTER)
+		return false;
+	r->status = 429;
+	buf_adds(&r->body, RATE_LIMIT_TEXT);
+	reply_content_type(r, "text/plain; charset=utf-8");
+	return true;
+}
+
+/* Builds the reply a status/redirect fault asks for. */
+static void fault_reply(struct standin *si, const struct fault *f, struct reply *r)
+{
+	if (rate_limit_reply(si, f, r))
+		return;
 	if (f->redirect != NULL) {
 		r->status = f->status ? (unsigned)f->status : MHD_HTTP_FOUND;
 		reply_header(r, MHD_HTTP_HEADER_LOCATION, f->redirect);
@@ -205,7 +228,7 @@ static enum MHD_Result dispatch(struct request *rq)
 			return MHD_NO;
 		}
 		if (f->redirect != NULL || f->status != 0)
-			fault_reply(f, &r);
+			fault_reply(si, f, &r);
 		else if (cls == REQ_API)
 			tmdb_api_handle(rq, &r);
 		else

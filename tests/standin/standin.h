@@ -9,11 +9,13 @@
 #include "faults.h"
 #include "state.h"
 #include "stats.h"
+#include "variants.h"
 
 struct standin {
 	struct state state;
 	struct faults faults;
 	struct stats stats;
+	struct variants variants;     /* the unrecorded answers */
 	atomic_bool stopping;        /* set on SIGINT/SIGTERM */
 	bool tls;
 	bool quiet;

@@ -73,6 +73,25 @@ static bool authorized(const struct request *rq, bool bearer_only)
 	return false;
 }
 
+void api_delete_unknown(struct request *rq, struct reply *r, int documented)
+{
+	switch (variants_get(&rq->si->variants, VAR_DELETE_UNKNOWN)) {
+	case DELU_404_6:
+		reply_tmdb_error(r, 6);
+		break;
+	case DELU_401_35:
+		reply_tmdb_error(r, 35);
+		break;
+	case DELU_200:
+		api_ok(r);
+		buf_adds(&r->body, "{\"success\":true}");
+		break;
+	default:
+		reply_tmdb_error(r, documented);
+		break;
+	}
+}
+
 void api_ok(struct reply *r)
 {
 	r->status = MHD_HTTP_OK;
@@ -107,6 +126,18 @@ static void h_token_new(struct request *rq, struct reply *r)
 	buf_free(&url);
 }
 
+/* session/new refused the token: 401/17 as recorded (for a request without a token), or 33
+ * under the variants for a token not approved yet (v3_not_approved) or one denied, used,
+ * expired or unknown (v3_spent). */
+static void session_refusal(struct request *rq, struct reply *r, const char *token)
+{
+	struct state *st = &rq->si->state;
+	bool waiting = token != NULL && state_token_version(st, token) == 3 && state_token_pending(st, token);
+	int v = variants_get(&rq->si->variants, waiting ? VAR_V3_NOT_APPROVED : VAR_V3_SPENT);
+
+	reply_tmdb_error(r, v == (waiting ? V3NA_401_33 : V3SP_401_33) ? 33 : 17);
+}
+
 static void new_session_reply(struct request *rq, struct reply *r, const char *token)
 {
 	char sid[SESSION_HEX + 1];
@@ -120,7 +151,7 @@ static void new_session_reply(struct request *rq, struct reply *r, const char *t
 		reply_tmdb_error(r, 11);
 		break;
 	default:
-		reply_tmdb_error(r, 17);
+		session_refusal(rq, r, token);
 		break;
 	}
 }
@@ -217,7 +248,7 @@ static void h_delete_session(struct request *rq, struct reply *r)
 		api_ok(r);
 		buf_adds(&r->body, "{\"success\":true}");
 	} else {
-		reply_tmdb_error(r, 6);
+		api_delete_unknown(rq, r, 6);
 	}
 	yajl_tree_free(root);
 }
@@ -289,7 +320,11 @@ void tmdb_api_handle(struct request *rq, struct reply *r)
 		return;
 	}
 	if (!authorized(rq, rt->bearer_only)) {
-		reply_tmdb_error(r, 7);
+		/* bad_bearer=401/3: a Bearer token that is not the application's, as a client
+		 * library documents it; a missing or bad api_key alone stays 7 */
+		bool bearer = req_header(rq, "Authorization") != NULL;
+
+		reply_tmdb_error(r, bearer && variants_get(&rq->si->variants, VAR_BAD_BEARER) == BEAR_401_3 ? 3 : 7);
 		return;
 	}
 	if (!method_allowed(rt->methods, rq->method)) {

@@ -17,5 +17,8 @@ yajl_val api_parse_body(const struct request *rq);
 const char *api_body_str(yajl_val root, const char *name);
 /* A 200 answer whose body the handler writes next. */
 void api_ok(struct reply *r);
+/* DELETE of a session or access token that is not live: TMDb's documented code (v3 6, v4 35)
+ * unless the delete_unknown variant says otherwise. */
+void api_delete_unknown(struct request *rq, struct reply *r, int documented);
 
 #endif

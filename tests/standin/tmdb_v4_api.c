@@ -78,7 +78,18 @@ static void issue_access(struct request *rq, struct reply *r)
 		buf_adds(&r->body, ",\"success\":true,\"status_message\":\"Success.\",\"status_code\":1}");
 		break;
 	case ST_DENIED:
-		reply_tmdb_error(r, 41);
+		/* nobody has recorded this answer: 422/41 by TMDb's table, or a variant */
+		switch (variants_get(&rq->si->variants, VAR_V4_NOT_APPROVED)) {
+		case V4NA_401_33:
+			reply_tmdb_error(r, 33);
+			break;
+		case V4NA_401_17:
+			reply_tmdb_error(r, 17);
+			break;
+		default:
+			reply_tmdb_error(r, 41);
+			break;
+		}
 		break;
 	case ST_ERROR:
 		reply_tmdb_error(r, 11);
@@ -102,7 +113,7 @@ static void revoke_access(struct request *rq, struct reply *r)
 		buf_adds(&r->body, "{\"status_message\":\"The item/record was deleted successfully.\","
 			 "\"success\":true,\"status_code\":13}");
 	} else if (token != NULL) {
-		reply_tmdb_error(r, 35);
+		api_delete_unknown(rq, r, 35);
 	}
 	yajl_tree_free(root);
 }
