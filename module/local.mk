@@ -12,6 +12,7 @@ module_libtmdb_la_SOURCES = \
 	module/flow.c module/flow.h \
 	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \
+	module/greeter.c module/greeter.h \
 	module/http.c module/http.h \
 	module/json_fields.c module/json_fields.h \
 	module/options.c module/options.h \
