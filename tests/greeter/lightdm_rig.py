@@ -294,6 +294,9 @@ class GreeterRig:
     def key(self, name):
         self._x(["xdotool", "key", name])
 
+    def click(self, x, y):
+        self._x(["xdotool", "mousemove", str(x), str(y), "click", "1"])
+
     def screenshot(self, name):
         """The greeter's screen (Xephyr's root window) as <artifacts>/<name>.png."""
         self.artifacts.mkdir(parents=True, exist_ok=True)

@@ -52,14 +52,34 @@ def begin_login(rig, standin, **conf):
     return tokens[0], int(m.group(1)), at
 
 
-def ocr(png):
-    """The screen's text as tesseract reads it, three times the size, in grey."""
+SCALE = 3   # OCR reads the greeter's small font better three times the size
+
+
+def ocr(png, *extra):
+    """The screen's text as tesseract reads it, SCALE times the size, in grey."""
     big = png.with_name(png.stem + "-ocr.png")
-    subprocess.run(["convert", str(png), "-resize", "300%", "-colorspace", "Gray", str(big)], check=True)
-    out = subprocess.run(["tesseract", str(big), "-", "--psm", "11"], check=True, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+    subprocess.run(["convert", str(png), "-resize", "%d%%" % (100 * SCALE), "-colorspace", "Gray", str(big)],
+                   check=True)
+    out = subprocess.run(["tesseract", str(big), "-", "--psm", "11"] + list(extra), check=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
     big.unlink()
     return out
+
+
+def click_log_in(rig, name):
+    """Clicks the greeter's "Log In" button, found on the screen by OCR (tesseract's word
+    boxes: "Log" followed by "In" on the same line)."""
+    png = rig.screenshot(name)
+    rows = [l.split("\t") for l in ocr(png, "tsv").splitlines()[1:]]
+    words = [r for r in rows if len(r) == 12 and r[11].strip()]
+    for a, b in zip(words, words[1:]):
+        if a[11] == "Log" and b[11] == "In" and a[2:5] == b[2:5]:
+            left, top = int(a[6]), int(a[7])
+            right, bottom = int(b[6]) + int(b[8]), int(b[7]) + int(b[9])
+            x, y = (left + right) // 2 // SCALE, (top + bottom) // 2 // SCALE
+            rig.click(x, y)
+            return
+    raise AssertionError("no \"Log In\" button on the screen (%s)" % png)
 
 
 def fold(text):
@@ -129,9 +149,24 @@ def test_qrcode_yes_shows_the_url_and_the_login_completes(rig, standin):
     assert n_messages == 2                    # no third message: the QR code is left out
     assert_url_on_screen(rig, standin, token, "greeter-url-qrcode-yes")
     standin.approve(token, TMDB_ACCOUNT)
-    rig.key("Return")
+    click_log_in(rig, "before-log-in")
     session = rig.wait_session()
     assert re.fullmatch(r"[0-9a-f]{40}", session["TMDB_SESSION_ID"]), session
     greeter_lines = [l for l in rig.module_log() if "host is a graphical greeter" in l]
     assert len(greeter_lines) == 1, "\n".join(rig.module_log())
     assert "PAM_XDISPLAY is set" in greeter_lines[0]
+
+
+def test_poll_mode_signs_in_after_approval_and_a_click_on_log_in(rig, standin):
+    """approval=poll: the greeter shows the URL alone (no prompt, so no entry to press Enter
+    in); the module sees the approval on its own, and the session starts once the user clicks
+    "Log In"."""
+    token, n_messages, at = begin_login(rig, standin, approval="poll", poll_interval="1")
+    assert n_messages == 1                    # the URL message, no prompt
+    assert_url_on_screen(rig, standin, token, "greeter-url-poll")
+    standin.approve(token, TMDB_ACCOUNT)
+    rig.wait_log(r"Authenticate result for user %s: Success$" % USER, what="success", after=at)
+    assert not rig.session_file().exists()   # the greeter waits for the user
+    click_log_in(rig, "poll-approved")
+    session = rig.wait_session()
+    assert session["TMDB_SESSION_ID"] in sessions_of_the_account(standin)
