@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "conv.h"
+#include "greeter.h"
 #include "qr.h"
 #include "return_to.h"
 #include "userlog.h"
@@ -19,13 +20,12 @@
 #define MSG_INTRO "To sign in, approve this login with your TMDb account in a browser:"
 #define MSG_PROMPT "Press Enter once you have approved it: "
 #define MSG_NOT_YET "Not approved yet. Approve it in the browser first, then press Enter."
-#define MAX_URL 2048
 
 /* The callback header is the server's text: accept it only as a plain http(s) URL. */
 static bool clean_url(const char *u, bool allow_http)
 {
 	size_t n = strlen(u);
-	if (n == 0 || n > MAX_URL)
+	if (n == 0 || n > APPROVAL_URL_MAX)
 		return false;
 	if (strncmp(u, "https://", 8) != 0 && !(allow_http && strncmp(u, "http://", 7) == 0))
 		return false;
@@ -42,12 +42,14 @@ char *approval_url(struct http_client *http, const struct tmdb_options *o,
 	const char *base = token->callback;
 	size_t n;
 
-	*used_header = base != NULL && clean_url(base, o->allow_http);
 	if (o->redirect_to != NULL) {
 		redirect = http_escape(http, o->redirect_to);
 		if (redirect == NULL)
 			return NULL;
 	}
+	/* a header that would make the URL too long to show is as unusable as a malformed one */
+	*used_header = base != NULL && clean_url(base, o->allow_http) &&
+		       strlen(base) + (redirect ? strlen(redirect) + sizeof("?redirect_to=") - 1 : 0) <= APPROVAL_URL_MAX;
 	n = (*used_header ? strlen(base) : strlen(o->approve_url) + TMDB_TOKEN_LEN) +
 	    (redirect ? strlen(redirect) + sizeof("?redirect_to=") : 0) + 1;
 	url = malloc(n);
@@ -243,12 +245,25 @@ static int run_poll(const struct approval_host *h, struct tmdb_client *api, cons
 int approval_wait(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w)
 {
 	char *msg, *qr = NULL;
+	const char *why;
+	bool want_qr = h->opts->qrcode;
 	int rc;
 
-	msg = url_message(w->url, &qr, h->opts->qrcode);
+	if (strlen(w->url) > APPROVAL_URL_MAX) {
+		pam_syslog(h->pamh, LOG_ERR, "the approval URL would be %zu bytes, more than the %d a login screen can show; "
+			   "shorten approve_url or redirect_to", strlen(w->url), APPROVAL_URL_MAX);
+		return PAM_SERVICE_ERR;
+	}
+	if (want_qr && greeter_host(h->pamh, &why)) {
+		/* once per login: approval_wait runs once per authentication */
+		pam_syslog(h->pamh, LOG_NOTICE, "qrcode=yes, but the host is a graphical greeter (%s): showing the URL "
+			   "without the QR code, which a greeter's conversation cannot carry", why);
+		want_qr = false;
+	}
+	msg = url_message(w->url, &qr, want_qr);
 	if (msg == NULL)
 		return PAM_BUF_ERR;
-	if (h->opts->qrcode && qr == NULL)
+	if (want_qr && qr == NULL)
 		pam_syslog(h->pamh, LOG_WARNING, "cannot render the QR code; showing the URL only");
 	/* a host that gives a return address answers prompts, whatever approval says */
 	if (h->opts->return_to_in_use)
@@ -286,7 +301,7 @@ int approval_run(const struct approval_host *h, struct tmdb_client *api, const s
 	if (url == NULL)
 		return PAM_BUF_ERR;
 	if (token->callback != NULL && !from_header)
-		pam_syslog(h->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header; using approve_url");
+		pam_syslog(h->pamh, LOG_WARNING, "ignoring a malformed Authentication-Callback header (or one too long with redirect_to); using approve_url");
 	/* expires_at is the server's wall clock: converted once into time left */
 	w.deadline_ms = approval_deadline(h, (long)(token->expires_at - time(NULL)), &w.life_end_ms);
 	rc = approval_wait(h, api, &w);

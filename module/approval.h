@@ -18,7 +18,13 @@ struct approval_host {
 	const struct tmdb_options *opts;
 };
 
-/* The URL the user opens: the server's Authentication-Callback when it is a clean URL,
+/* The longest approval URL shown, in bytes. With the introduction and the prompt, one
+ * conversation call then stays well under the 1024 bytes LightDM forwards to its greeter
+ * (greeter.h); a real TMDb URL is 80 bytes, and redirect_to adds its escaped length. */
+#define APPROVAL_URL_MAX 512
+
+/* The URL the user opens: the server's Authentication-Callback when it is a clean URL
+ * that, with redirect_to, fits APPROVAL_URL_MAX,
  * else approve_url + token; with redirect_to, "?redirect_to=<percent-encoded>" (or "&...").
  * A fresh string (free()), NULL when out of memory. *used_header tells which was used. */
 char *approval_url(struct http_client *http, const struct tmdb_options *o,
@@ -42,11 +48,13 @@ struct approval_wait {
 	void *ctx;
 };
 
-/* Shows the URL (with the QR code) and tries until approved: prompt or poll mode, or, when
+/* Shows the URL (with the QR code, unless the host is a graphical greeter: greeter.h) and
+ * tries until approved: prompt or poll mode, or, when
  * redirect_to is the host's return address (return_to_in_use, return_to.h), the host's
  * prompt whatever approval says, paced tries until the deadline, and TMDB_RETURN_DENIED ending
  * it at once. PAM_SUCCESS: a try said TMDB_APPROVED; PAM_MAXTRIES (prompt mode: all Enter
  * presses spent), PAM_AUTH_ERR (denied, timed out, token expired), PAM_CONV_ERR, PAM_BUF_ERR,
+ * PAM_SERVICE_ERR (a URL longer than APPROVAL_URL_MAX: approve_url or redirect_to too long),
  * and the errors of try_once. */
 int approval_wait(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w);
 

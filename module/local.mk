@@ -15,6 +15,7 @@ module_libtmdb_la_SOURCES = \
 	module/fork_guard.c module/fork_guard.h \
 	module/helper_client.c module/helper_client.h \
 	module/helper_proto.c module/helper_proto.h \
+	module/greeter.c module/greeter.h \
 	module/http.c module/http.h \
 	module/journal.c module/journal.h \
 	module/json_fields.c module/json_fields.h \

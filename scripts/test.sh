@@ -7,12 +7,14 @@
 #   4. the fuzzers briefly on their corpora, the benchmark's quick mode (it checks request and
 #      connection counts, never timings), and `make distcheck`;
 #   5. the Debian package: built with dpkg-buildpackage in a scratch copy, lintian, and installed,
-#      enabled, used, disabled and purged in an isolated root (tests/pkg/, needs root).
+#      enabled, used, disabled and purged in an isolated root (tests/pkg/, needs root);
+#   6. a real graphical login: LightDM and lightdm-gtk-greeter on Xephyr in Xvfb, the module in
+#      LightDM's PAM stack through pam_wrapper (tests/greeter/, needs root).
 # Phases can be chosen: TEST_PHASES="normal asan" scripts/test.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-phases=${TEST_PHASES:-normal asan tsan valgrind fuzz bench distcheck package}
+phases=${TEST_PHASES:-normal asan tsan valgrind fuzz bench distcheck package greeter}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
@@ -130,6 +132,16 @@ for phase in $phases; do
 		rm -rf _build/package
 		run_pytest_suite package _build/package/test-package.log \
 			env TMDB_BUILDDIR="$top/_build/normal" TMDB_PKG_DIR="$top/_build/package/deb" tests/pkg/run.sh
+		;;
+	greeter)
+		build normal
+		echo "== greeter: LightDM --test-mode with lightdm-gtk-greeter, the module in its PAM stack"
+		# What only a real greeter proves: the URL reaches the screen, approval and "Log In" start
+		# the user's session with TMDB_SESSION_ID, a denial starts none, and qrcode=yes no longer
+		# wedges LightDM (the conversation rule itself is in tests/e2e/test_greeter_rule.py). No
+		# test here skips: without a display, a tool or root the phase fails. About 30 s.
+		run_pytest_suite greeter _build/greeter/test-greeter.log \
+			env TMDB_BUILDDIR="$top/_build/normal" tests/greeter/run.sh
 		;;
 	*)
 		echo "unknown phase $phase" >&2

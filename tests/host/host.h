@@ -41,6 +41,8 @@ struct host_opts {
 	const char **set_env;
 	size_t n_set_env;
 	const char *rhost;	/* --rhost: PAM_RHOST on every new handle, NULL: unset */
+	const char **set_item;	/* "TTY=:0", "XDISPLAY=:0", "RHOST=...", "RUSER=..." */
+	size_t n_set_item;
 	int silent, keep_going, conv_fail, no_conv;
 	unsigned long max_prompts;	/* 0 = unlimited */
 	const char *approve_as;
@@ -61,6 +63,8 @@ struct host_opts {
 /* options.c: parse argv; returns 0, or 2 after printing a usage error, or -1 for --help. */
 int host_parse_options(int argc, char **argv, struct host_opts *o);
 void host_free_options(struct host_opts *o);
+/* The PAM item type of a --set-item "NAME=VALUE", or -1 for a name it does not know. */
+int host_item_type(const char *name_value);
 
 /* jsonout.c: one event = one JSON object on one line of stdout, written and flushed atomically. */
 struct jbuf {

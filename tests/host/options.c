@@ -24,6 +24,8 @@ static const char usage_text[] =
 	"  --keep-going             do not stop at the first failing op\n"
 	"  --set-env NAME=VALUE     pam_putenv on every new handle before the ops (repeatable)\n"
 	"  --rhost HOST             PAM_RHOST on every new handle (as sshd sets it)\n"
+	"  --set-item NAME=VALUE    pam_set_item on every new handle before the ops, as a host\n"
+	"                           would: NAME is TTY, XDISPLAY, RHOST or RUSER (repeatable)\n"
 	"  --answer TEXT            next prompt's answer (repeatable; then \"\")\n"
 	"  --conv-fail              conversation returns PAM_CONV_ERR\n"
 	"  --no-conv                struct pam_conv with a NULL function\n"
@@ -111,6 +113,23 @@ static int parse_op(const char *s, struct host_op *op)
 	return -1;
 }
 
+int host_item_type(const char *name_value)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} items[] = {
+		{"TTY=", PAM_TTY},
+		{"XDISPLAY=", PAM_XDISPLAY},
+		{"RHOST=", PAM_RHOST},
+		{"RUSER=", PAM_RUSER},
+	};
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		if (strncmp(name_value, items[i].name, strlen(items[i].name)) == 0)
+			return items[i].type;
+	return -1;
+}
+
 static int usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "tmdb-host: %s%s%s\n%s", what, arg ? ": " : "", arg ? arg : "", usage_text);
@@ -121,7 +140,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 {
 	enum {
 		O_CONFDIR = 256, O_NO_CONFDIR, O_SERVICE, O_USER, O_NO_USER, O_SILENT, O_KEEP_GOING,
-		O_SET_ENV, O_RHOST, O_ANSWER, O_CONV_FAIL, O_NO_CONV, O_MAX_PROMPTS, O_APPROVE_AS, O_DENY,
+		O_SET_ENV, O_RHOST, O_SET_ITEM, O_ANSWER, O_CONV_FAIL, O_NO_CONV, O_MAX_PROMPTS, O_APPROVE_AS, O_DENY,
 		O_APPROVE_AFTER, O_APPROVE_DELAY, O_APPROVE_MODE, O_CAFILE, O_REPEAT, O_THREADS,
 		O_VERBOSE, O_FORK_DURING, O_FORK_INTERVAL, O_FORK_TIMEOUT, O_HELP
 	};
@@ -135,6 +154,7 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 		{"keep-going", no_argument, NULL, O_KEEP_GOING},
 		{"set-env", required_argument, NULL, O_SET_ENV},
 		{"rhost", required_argument, NULL, O_RHOST},
+		{"set-item", required_argument, NULL, O_SET_ITEM},
 		{"answer", required_argument, NULL, O_ANSWER},
 		{"conv-fail", no_argument, NULL, O_CONV_FAIL},
 		{"no-conv", no_argument, NULL, O_NO_CONV},
@@ -165,8 +185,9 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 	o->fork_timeout = 30;
 	o->answers = calloc((size_t)argc + 1, sizeof *o->answers);
 	o->set_env = calloc((size_t)argc + 1, sizeof *o->set_env);
+	o->set_item = calloc((size_t)argc + 1, sizeof *o->set_item);
 	o->ops = calloc((size_t)argc + 1, sizeof *o->ops);
-	if (!o->answers || !o->set_env || !o->ops) {
+	if (!o->answers || !o->set_env || !o->set_item || !o->ops) {
 		fprintf(stderr, "tmdb-host: out of memory\n");
 		return 2;
 	}
@@ -187,6 +208,11 @@ int host_parse_options(int argc, char **argv, struct host_opts *o)
 			o->set_env[o->n_set_env++] = optarg;
 			break;
 		case O_RHOST: o->rhost = optarg; break;
+		case O_SET_ITEM:
+			if (host_item_type(optarg) < 0)
+				return usage_error("--set-item needs TTY, XDISPLAY, RHOST or RUSER =VALUE", optarg);
+			o->set_item[o->n_set_item++] = optarg;
+			break;
 		case O_ANSWER: o->answers[o->n_answers++] = optarg; break;
 		case O_CONV_FAIL: o->conv_fail = 1; break;
 		case O_NO_CONV: o->no_conv = 1; break;
@@ -279,6 +305,7 @@ void host_free_options(struct host_opts *o)
 {
 	free(o->answers);
 	free(o->set_env);
+	free(o->set_item);
 	free(o->ops);
 	o->answers = o->set_env = NULL;
 	o->ops = NULL;

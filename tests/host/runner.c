@@ -100,6 +100,11 @@ static int start_handle(struct txn *t, struct pam_conv *conv, pam_handle_t **pam
 		if (prc != PAM_SUCCESS && !t->quiet)
 			ev_op("putenv", prc);
 	}
+	for (size_t i = 0; i < o->n_set_item; i++) {
+		int prc = pam_set_item(*pamh, host_item_type(o->set_item[i]), strchr(o->set_item[i], '=') + 1);
+		if (prc != PAM_SUCCESS && !t->quiet)
+			ev_op("set_item", prc);
+	}
 	return PAM_SUCCESS;
 }
 

@@ -2,7 +2,8 @@
 unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
-	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal
+	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
+	tests/unit/test_greeter
 tests_unit_test_helper_proto_SOURCES = tests/unit/test_helper_proto.c tests/unit/check.h
 tests_unit_test_helper_proto_CFLAGS = $(unit_cflags)
 tests_unit_test_helper_proto_LDADD = module/libtmdb.la
@@ -21,6 +22,9 @@ tests_unit_test_journal_LDADD = module/libtmdb.la
 tests_unit_test_return_to_SOURCES = tests/unit/test_return_to.c tests/unit/check.h
 tests_unit_test_return_to_CFLAGS = $(unit_cflags)
 tests_unit_test_return_to_LDADD = module/libtmdb.la
+tests_unit_test_greeter_SOURCES = tests/unit/test_greeter.c tests/unit/check.h
+tests_unit_test_greeter_CFLAGS = $(unit_cflags)
+tests_unit_test_greeter_LDADD = module/libtmdb.la
 # tmdb-login's judge of the browser's return (login/), built with the test, not the module
 tests_unit_test_return_request_SOURCES = tests/unit/test_return_request.c tests/unit/check.h \
 	login/return_request.c login/return_request.h
@@ -31,7 +35,7 @@ tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
-	tests/unit/test_layers.sh tests/unit/test_spdx.sh
+	tests/unit/test_greeter tests/unit/test_layers.sh tests/unit/test_spdx.sh
 dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
