@@ -434,9 +434,7 @@ int http_client_open(pam_handle_t *pamh, const struct tmdb_options *o, struct ht
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return PAM_BUF_ERR;
-	c->curl = curl_pool_take();
-	c->owner = getpid();
-	if (c->curl == NULL) {
+	if (!take_pair(c)) {
 		free(c);
 		return PAM_BUF_ERR;
 	}
