@@ -101,3 +101,19 @@ long scope_first_minimum_uid(int argc, const char **argv)
 	wipe_free(text, len);
 	return v;
 }
+
+bool scope_first_debug(int argc, const char **argv)
+{
+	static const char *const yes[] = { "debug", "debug=yes", "debug=true", "debug=on", "debug=1" };
+	bool debug = false;
+	for (int i = 0; i < argc; i++) {
+		if (argv[i] == NULL)
+			continue;
+		if (strncmp(argv[i], "debug=", 6) == 0)
+			debug = false; /* a later argument wins, as in the parser */
+		for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+			if (strcmp(argv[i], yes[k]) == 0)
+				debug = true;
+	}
+	return debug;
+}

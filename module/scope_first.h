@@ -10,12 +10,17 @@
 #ifndef PAM_TMDB_SCOPE_FIRST_H
 #define PAM_TMDB_SCOPE_FIRST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The minimum_uid to decide scope with, from the module arguments (conf= and minimum_uid=)
  * and that file. A value that is not a valid minimum_uid is passed over (the full parse
  * reports it later, for users in scope). Never fails: the default is the last resort. */
 long scope_first_minimum_uid(int argc, const char **argv);
+
+/* Whether the module arguments ask for debug ("debug", or debug= a true boolean): the scope
+ * decision is logged before the configuration is read, so only the arguments can ask for it. */
+bool scope_first_debug(int argc, const char **argv);
 
 /* The minimum_uid line of configuration text (the last valid one wins, as in the parser), or
  * fallback when there is none. Exposed for the unit tests. */

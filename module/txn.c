@@ -59,7 +59,7 @@ int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char
 		goto fail;
 	/* scope before the configuration (scope_first.h): root and the system accounts never
 	 * meet a configuration error, whatever the file holds */
-	rc = scope_check(pamh, t->user, scope_first_minimum_uid(argc, argv), false);
+	rc = scope_check(pamh, t->user, scope_first_minimum_uid(argc, argv), scope_first_debug(argc, argv));
 	if (rc != PAM_SUCCESS)
 		goto fail;
 	rc = options_load(pamh, argc, argv, &t->opts);

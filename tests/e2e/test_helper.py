@@ -145,13 +145,23 @@ def test_helper_no_is_a_service_error_that_says_why(user_run):
     assert without_refusal(r) == []
 
 
-@pytest.mark.parametrize("user", ["alice", "root", "daemon"])
-def test_another_users_name_is_refused_before_any_request(user_run, user):
-    r = user_run.host("authenticate", user=user)
+def test_another_users_name_is_refused_before_any_request(user_run):
+    r = user_run.host("authenticate", user="alice")
     assert r.op_list == [("authenticate", "PAM_AUTH_ERR")], r.dump()
     assert "only the caller's own account" in logs(r)
     assert user_run.standin.stats()["total_requests"] == 0
     assert r.conv and "own account" in r.conv[-1]["msg"]
+
+
+@pytest.mark.parametrize("user", ["root", "daemon"])
+def test_root_and_system_accounts_are_out_of_scope_before_the_helper(user_run, user):
+    """Scope comes first (pam_tmdb(8), Scope): root and the system accounts are ignored before
+    any configuration or helper is involved, so the stack's next module decides; libpam answers
+    PAM_PERM_DENIED for a stack that only ignored. No request, no message."""
+    r = user_run.host("authenticate", user=user)
+    assert r.op_list == [("authenticate", "PAM_PERM_DENIED")], r.dump()
+    assert user_run.standin.stats()["total_requests"] == 0
+    assert r.conv == []
 
 
 @pytest.mark.parametrize("arg", ["api_url=https://localhost:1", "cafile=/tmp/x.pem",
