@@ -34,16 +34,31 @@ def module_default_paths():
     return {m.decode() for m in re.findall(rb"(?<=\x00)/(?:etc|var|usr/local)/[\x21-\x7e]+(?=\x00)", data)}
 
 
+# The helper is an installed program: its default follows the build's $(libexecdir), which the
+# pages write as such (the package's is /usr/libexec)
+HELPER_TAIL = "/libexec/pam_tmdb/pam_tmdb_helper"
+HELPER_DOC = "$(libexecdir)/pam_tmdb/pam_tmdb_helper"
+
+
+def files_section(page):
+    text = (Path(SRCDIR) / "man" / page).read_text()
+    return re.search(r"^\.SH FILES\n(.*?)^\.SH ", text, re.S | re.M).group(1)
+
+
 def test_build_reads_what_the_manual_pages_say():
     if build_securitydir() != DEFAULT_SECURITYDIR:
         pytest.skip("built with --with-securitydir=%s; the pages document %s" % (build_securitydir(),
                                                                                 DEFAULT_SECURITYDIR))
     module = module_default_paths()
     assert "/etc/security/pam_tmdb.conf" in module and "/etc/security/pam_tmdb.users" in module, module
+    helper = {p for p in module if p.endswith(HELPER_TAIL)}
+    assert len(helper) == 1, "the module's default helper: %s" % sorted(module)
+    module -= helper
     for page in ("pam_tmdb.8", "pam_tmdb.conf.5"):
         documented = {p.rstrip("/") for p in files_section_paths(page) if not p.startswith("/usr/share/doc/")}
         assert documented == module, "%s FILES says %s, the built module uses %s" % (page, sorted(documented),
                                                                                     sorted(module))
+        assert HELPER_DOC in files_section(page), "%s FILES does not name %s" % (page, HELPER_DOC)
 
 
 def test_examples_path_is_the_same_everywhere():
