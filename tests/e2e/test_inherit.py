@@ -27,7 +27,7 @@ import sys
 import pytest
 from pathlib import Path
 
-from test_tmdb_login import login_cmd, login_env
+from test_tmdb_login import login_binary, login_cmd, login_env
 from tmdbpam import count, module_path
 
 SESSION_NEW = "/3/authentication/session/new"
@@ -280,7 +280,7 @@ def test_approval_url_stands_in_no_process_arguments(pam, standin, tmp_path):
             assert s not in c, "%r in a process's arguments: %r" % (s, c)
         # (other logins may run on the machine at the same time: the word itself is looked
         # for only in this login's processes)
-        if argv[0] in c or login_cmd(pam, [])[0] in c:
+        if argv[0] in c or login_binary() in c:
             assert "redirect_to" not in c, c
     # the browser was given the page, which leads to the approval URL; no one else could read
     # it, and it is gone

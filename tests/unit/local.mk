@@ -3,7 +3,7 @@ unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLA
 
 check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
-	tests/unit/test_greeter
+	tests/unit/test_greeter tests/unit/test_approval_page
 tests_unit_test_helper_proto_SOURCES = tests/unit/test_helper_proto.c tests/unit/check.h
 tests_unit_test_helper_proto_CFLAGS = $(unit_cflags)
 tests_unit_test_helper_proto_LDADD = module/libtmdb.la
@@ -29,13 +29,17 @@ tests_unit_test_greeter_LDADD = module/libtmdb.la
 tests_unit_test_return_request_SOURCES = tests/unit/test_return_request.c tests/unit/check.h \
 	login/return_request.c login/return_request.h
 tests_unit_test_return_request_CFLAGS = $(unit_cflags) -I$(top_srcdir)/login
+# tmdb-login's private page for the browser (login/approval_page.h)
+tests_unit_test_approval_page_SOURCES = tests/unit/test_approval_page.c tests/unit/check.h \
+	login/approval_page.c login/approval_page.h login/text.c
+tests_unit_test_approval_page_CFLAGS = $(unit_cflags) -I$(top_srcdir)/login
 tests_unit_test_dlsym_SOURCES = tests/unit/test_dlsym.c tests/unit/check.h
 tests_unit_test_dlsym_CFLAGS = $(unit_cflags)
 tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
-	tests/unit/test_greeter tests/unit/test_layers.sh tests/unit/test_spdx.sh
+	tests/unit/test_greeter tests/unit/test_approval_page tests/unit/test_layers.sh tests/unit/test_spdx.sh
 dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
