@@ -690,8 +690,12 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 		key = split_assignment(copy, &value);
 		if (options_is_secret(key)) {
 			/* /etc/pam.d is world-readable: name the key, never the value */
-			pam_syslog(pamh, LOG_ERR, "module argument: %s is not allowed here (files in /etc/pam.d are "
-				   "readable by everyone); put it in the configuration file or api_key_file", key);
+			const void *service = NULL;
+			if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+				service = "?";
+			pam_syslog(pamh, LOG_ERR, "module argument of service %.64s: %s is not allowed here (files in "
+				   "/etc/pam.d are readable by everyone); put it in %s or api_key_file",
+				   (const char *)service, key, TMDB_DEFAULT_CONF);
 			wipe_free_str(copy);
 			return PAM_SERVICE_ERR;
 		}

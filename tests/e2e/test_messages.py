@@ -109,3 +109,11 @@ def test_relative_conf_argument_is_shown(pam):
     r = pam.run("authenticate")
     assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
     assert_logged(r, "conf: must be an absolute path (module argument conf=pam_tmdb.conf)")
+
+
+def test_secret_as_module_argument_names_the_service_not_the_value(pam):
+    pam.args.append("api_key=do-not-log-me")
+    r = pam.run("authenticate")
+    assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
+    assert_logged(r, "module argument of service tmdb: api_key is not allowed here")
+    assert not any("do-not-log-me" in m for m in r.log_messages), r.dump()

@@ -26,7 +26,7 @@ static void test_defaults(void)
 	CHECK(!o.qrcode && o.account_match == MATCH_MAP, "qrcode=no, account_match=map");
 	CHECK(o.minimum_uid == 1000, "minimum_uid=1000");
 	CHECK(o.proxy == NULL && o.cafile == NULL && o.capath == NULL, "no proxy, the system CA store");
-	CHECK(strcmp(o.user_map, "/etc/security/pam_tmdb.users") == 0, "user_map default");
+	CHECK(strcmp(o.user_map, TMDB_SECURITYDIR "/pam_tmdb.users") == 0, "user_map default (/etc/security unless configure --with-securitydir)");
 	CHECK(strcmp(o.cache_dir, "/var/cache/pam_tmdb") == 0, "cache_dir default");
 	CHECK(!o.reuse_session && o.export_env && !o.conv_session && o.logout_on_close, "booleans default");
 	CHECK(o.retries == 2 && o.max_response == 65536, "network defaults");
