@@ -29,6 +29,7 @@ def logs(r):
 
 
 def test_the_config_is_unreadable_by_the_user_and_the_helper_signs_in(user_run):
+    import subprocess
     r = user_run.host("authenticate acct_mgmt setcred open_session env close_session",
                       approve_as=TMDB_USER)
     assert r.op_list[0] == ("authenticate", "PAM_SUCCESS"), r.dump()
@@ -39,9 +40,12 @@ def test_the_config_is_unreadable_by_the_user_and_the_helper_signs_in(user_run):
     assert any("/authenticate/" in u for u in r.urls), r.dump()
     # close_session ended it through the helper
     assert count(user_run.standin, "DELETE", SESSION_DELETE) == 1
-    assert user_run.standin.live_sessions_of(TMDB_USER) == 0 or True
     assert API_KEY not in r.stdout + r.stderr
     assert not user_run.wait_no_helper()
+    # the user itself cannot read the key
+    denied = subprocess.run(["cat", user_run.conf_path], capture_output=True, text=True,
+                            **user_run.as_nobody())
+    assert denied.returncode != 0 and API_KEY not in denied.stdout
 
 
 def live(user_run):
