@@ -23,7 +23,7 @@
 /* The sanitizer build (configure --enable-sanitizers): LeakSanitizer stops the process's threads
  * with ptrace at exit, which a process that made itself not dumpable forbids, and would turn
  * every exit into a failure. ASan's other checks stay on. */
-const char *__asan_default_options(void);
+const char *__asan_default_options(void) __attribute__((visibility("default"), used));
 const char *__asan_default_options(void)
 {
 	return "detect_leaks=0";

@@ -29,6 +29,7 @@ def logs(r):
 
 
 def test_the_config_is_unreadable_by_the_user_and_the_helper_signs_in(user_run):
+    import subprocess
     r = user_run.host("authenticate acct_mgmt setcred open_session env close_session",
                       approve_as=TMDB_USER)
     assert r.op_list[0] == ("authenticate", "PAM_SUCCESS"), r.dump()
@@ -39,9 +40,12 @@ def test_the_config_is_unreadable_by_the_user_and_the_helper_signs_in(user_run):
     assert any("/authenticate/" in u for u in r.urls), r.dump()
     # close_session ended it through the helper
     assert count(user_run.standin, "DELETE", SESSION_DELETE) == 1
-    assert user_run.standin.live_sessions_of(TMDB_USER) == 0 or True
     assert API_KEY not in r.stdout + r.stderr
     assert not user_run.wait_no_helper()
+    # the user itself cannot read the key
+    denied = subprocess.run(["cat", user_run.conf_path], capture_output=True, text=True,
+                            **user_run.as_nobody())
+    assert denied.returncode != 0 and API_KEY not in denied.stdout
 
 
 def live(user_run):
@@ -270,3 +274,23 @@ def test_pamtester_run_by_the_user(user_run):
     assert API_KEY not in p.stdout + p.stderr
     assert live(user_run) == before
     assert not user_run.wait_no_helper()
+
+
+def test_a_config_of_the_users_own_is_read_in_process(user_run):
+    """SPEC: a user with a key of their own runs a host with their own config file (theirs,
+    0600): the module reads it in process; the helper (here a path that does not exist) is
+    never started."""
+    mine = os.path.join(user_run.dir, "mine")
+    os.mkdir(mine)
+    os.chown(mine, NOBODY, NOBODY)
+    conf = os.path.join(mine, "pam_tmdb.conf")
+    with open(conf, "w") as f:
+        f.write("api_key = %s\napi_url = %s\ncafile = %s\nuser_map = %s\n"
+                % (API_KEY, user_run.standin.url, user_run.cafile, user_run.user_map))
+    os.chown(conf, NOBODY, NOBODY)
+    os.chmod(conf, 0o600)
+    user_run.conf_arg = False
+    user_run.args = ["conf=%s" % conf, "helper=/nonexistent/pam_tmdb_helper", "api_url=%s" % user_run.standin.url]
+    r = user_run.host("authenticate", approve_as=TMDB_USER)
+    assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+    assert "cannot run the helper" not in logs(r)
