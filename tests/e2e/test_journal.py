@@ -109,6 +109,8 @@ def test_an_open_login_is_recorded_with_its_process(pam):
         names = records(pam)
         assert len(names) == 1
         rec = record(pam, names[0])
+        # the name names the holder too (the reaper's fast path: journal.h)
+        assert names[0].startswith("r-%s-%d-%s-" % (boot_id()[:8], login.pid, start_time(login.pid))), names
         assert rec["user"] == "alice"
         assert rec["pid"] == str(login.pid) and rec["start"] == start_time(login.pid)
         assert rec["boot"] == boot_id()
