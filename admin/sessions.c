@@ -69,7 +69,7 @@ int tmdbctl_sessions(const struct tmdbctl *c, int argc, char **argv)
 	l.j = &j;
 	l.now = time(NULL);
 	l.n = 0;
-	journal_walk(&j, NULL, list_one, &l);
+	journal_walk(&j, NULL, false, list_one, &l);
 	journal_close(&j);
 	if (l.n == 0)
 		printf("no sessions in the journal\n");

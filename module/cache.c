@@ -217,7 +217,7 @@ bool cache_store(pam_handle_t *pamh, const char *dir, const char *user, const st
 		return false;
 	text = cache_format(s);
 	if (text != NULL)
-		rc = safe_write_fileat(dfd, name, text, strlen(text), &why);
+		rc = safe_write_fileat(dfd, name, text, strlen(text), true, &why);
 	if (rc != 0)
 		pam_syslog(pamh, LOG_WARNING, "cannot write the cache entry in %s: %s (%s)", dir, why,
 			   errno_text(-rc, ebuf, sizeof(ebuf)));

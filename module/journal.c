@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,21 +208,29 @@ static int self_id(struct proc_id *id)
 	return proc_start_time(id->pid, &id->start);
 }
 
-static int write_entry(struct journal *j, pam_handle_t *pamh, const char *name, const struct journal_entry *e)
+static int write_entry(struct journal *j, pam_handle_t *pamh, const char *name, const struct journal_entry *e,
+		       bool durable)
 {
 	const char *why = "out of memory";
 	char *text = journal_format(e);
-	int rc = text != NULL ? safe_write_fileat(j->dfd, name, text, strlen(text), &why) : -ENOMEM;
+	int rc = text != NULL ? safe_write_fileat(j->dfd, name, text, strlen(text), durable, &why) : -ENOMEM;
 	if (rc != 0)
 		pam_syslog(pamh, LOG_WARNING, "session journal: cannot write a record: %s", why);
 	wipe_free_str(text);
 	return rc == 0 ? 0 : -1;
 }
 
+/* The record name for holder (journal.h). */
+static void make_name(const struct journal *j, const struct proc_id *holder, char *name)
+{
+	char rnd[9];
+	safe_random_name(rnd, sizeof(rnd));
+	snprintf(name, JOURNAL_NAME_LEN, "r-%.8s-%ld-%llu-%s", j->boot, (long)holder->pid, holder->start, rnd);
+}
+
 int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s, char *name)
 {
 	struct journal_entry e = { 0 };
-	char rnd[JOURNAL_NAME_LEN - 2];
 	int rc;
 
 	if (self_id(&e.holder) != 0) {
@@ -237,9 +246,10 @@ int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const s
 	e.user = (char *)(uintptr_t)user;
 	e.s.session_id = s->session_id;
 	e.s.access_token = s->access_token;
-	safe_random_name(rnd, sizeof(rnd));
-	snprintf(name, JOURNAL_NAME_LEN, "r-%s", rnd);
-	rc = write_entry(j, pamh, name, &e);
+	make_name(j, &e.holder, name);
+	/* not durable: a credential request removes it at pam_end; the claim of a login that
+	 * opens its session writes it durably */
+	rc = write_entry(j, pamh, name, &e, false);
 	if (rc != 0)
 		name[0] = '\0';
 	return rc;
@@ -248,7 +258,7 @@ int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const s
 /* A record that cannot be trusted is set aside under a name no walk reads again. */
 static void set_aside(struct journal *j, pam_handle_t *pamh, const char *name, const char *why)
 {
-	char aside[JOURNAL_NAME_LEN + 16];
+	char aside[NAME_MAX + 16];
 	pam_syslog(pamh, LOG_WARNING, "session journal: record %s ignored and set aside: %s", name, why);
 	snprintf(aside, sizeof(aside), ".damaged-%s", name);
 	if (renameat(j->dfd, name, j->dfd, aside) != 0)
@@ -261,9 +271,34 @@ static bool plain_name(const char *name)
 	if (n < 3 || n >= JOURNAL_NAME_LEN || strncmp(name, "r-", 2) != 0)
 		return false;
 	for (size_t i = 2; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
 			return false;
 	return true;
+}
+
+/* The last process looked up in /proc during one walk: a long-lived host holds many logins. */
+struct proc_cache {
+	pid_t pid;
+	int rc;
+	unsigned long long start;
+};
+
+/* Does the record's name name a process that runs on this boot? */
+static bool name_alive(const struct journal *j, const char *name, struct proc_cache *c)
+{
+	char boot[9];
+	long pid;
+	unsigned long long start;
+	int used = 0;
+
+	if (sscanf(name, "r-%8[0-9a-f]-%ld-%llu-%*[a-z0-9]%n", boot, &pid, &start, &used) != 3 ||
+	    name[used] != '\0' || strncmp(boot, j->boot, 8) != 0 || pid <= 0 || pid > (1L << 30))
+		return false;
+	if (c->pid != (pid_t)pid) {
+		c->pid = (pid_t)pid;
+		c->rc = proc_start_time(c->pid, &c->start);
+	}
+	return c->rc == 0 && c->start == start;
 }
 
 /* Opens and reads one record; fd (when not NULL) keeps the descriptor open. 0, 1 (gone),
@@ -352,8 +387,9 @@ void journal_unlock(struct journal *j, const char *name, int lock_fd, bool drop)
 	close(lock_fd);
 }
 
-int journal_walk(struct journal *j, pam_handle_t *pamh, journal_visit visit, void *ctx)
+int journal_walk(struct journal *j, pam_handle_t *pamh, bool skip_alive, journal_visit visit, void *ctx)
 {
+	struct proc_cache cache = { 0, -1, 0 };
 	int fd = dup(j->dfd), stop = 0;
 	DIR *d;
 	struct dirent *de;
@@ -370,6 +406,8 @@ int journal_walk(struct journal *j, pam_handle_t *pamh, journal_visit visit, voi
 		struct journal_entry e;
 		if (de->d_name[0] == '.')
 			continue; /* ".", "..", temporary files, records set aside */
+		if (skip_alive && name_alive(j, de->d_name, &cache))
+			continue;
 		if (read_entry(j, pamh, de->d_name, &e, NULL) != 0)
 			continue;
 		stop = visit(ctx, de->d_name, &e);
@@ -397,7 +435,7 @@ static int find_record(struct journal *j, pam_handle_t *pamh, const char *sessio
 {
 	struct find_ctx f = { session_id, name };
 	name[0] = '\0';
-	journal_walk(j, pamh, find_visit, &f);
+	journal_walk(j, pamh, false, find_visit, &f);
 	return name[0] != '\0' ? 0 : -1;
 }
 
@@ -405,6 +443,7 @@ int journal_claim(struct journal *j, pam_handle_t *pamh, const char *session_id,
 {
 	struct journal_entry e;
 	struct proc_id self;
+	char claimed[JOURNAL_NAME_LEN];
 	int fd = -1, rc;
 
 	if (name[0] == '\0' && find_record(j, pamh, session_id, name) != 0)
@@ -416,14 +455,26 @@ int journal_claim(struct journal *j, pam_handle_t *pamh, const char *session_id,
 	if (rc != 0)
 		return -1;
 	rc = 0;
-	if (strcmp(e.s.session_id, session_id) != 0)
+	if (strcmp(e.s.session_id, session_id) != 0) {
 		rc = -1;
-	else if (e.holder.pid != self.pid || e.holder.start != self.start || e.parent.pid != 0) {
+	} else if (e.holder.pid != self.pid || e.holder.start != self.start || e.parent.pid != 0 ||
+		   strcmp(e.boot, j->boot) != 0) {
+		bool same_holder = e.holder.pid == self.pid && e.holder.start == self.start && strcmp(e.boot, j->boot) == 0;
 		e.holder = self;
 		e.parent.pid = 0;
 		e.parent.start = 0;
 		memcpy(e.boot, j->boot, sizeof(e.boot));
-		rc = write_entry(j, pamh, name, &e);
+		/* the name names the holder: a new holder gets a new name, written before the old
+		 * one goes (while it is locked), so that the record is never missing */
+		if (same_holder)
+			snprintf(claimed, sizeof(claimed), "%s", name);
+		else
+			make_name(j, &self, claimed);
+		rc = write_entry(j, pamh, claimed, &e, true);
+		if (rc == 0 && strcmp(claimed, name) != 0) {
+			unlinkat(j->dfd, name, 0);
+			snprintf(name, JOURNAL_NAME_LEN, "%s", claimed);
+		}
 	}
 	journal_entry_clear(&e);
 	close(fd);

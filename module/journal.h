@@ -14,6 +14,8 @@
  * refused in the child becomes an orphan once the connection's monitor is gone.
  *
  * Records are written atomically (safe_write_fileat), mode 0600, never through a symlink;
+ * the claim writes durably (fsync): a credential request's record, removed at pam_end, never
+ * waits for the disk, an open login's survives a power loss;
  * every operation is relative to the directory's descriptor. A record that cannot be read
  * (damaged, a symlink, a foreign owner, group/other access) is logged and set aside as
  * ".damaged-NAME", never fatal. The reaper and a claim lock a record (flock) before they
@@ -33,7 +35,11 @@
 #define JOURNAL_MAGIC "pam_tmdb-journal 1"
 #define JOURNAL_SUBDIR "sessions"
 #define JOURNAL_MAX_BYTES 4096
-#define JOURNAL_NAME_LEN 20   /* "r-" + 17 random characters + NUL */
+/* "r-BBBBBBBB-PID-START-RRRRRRRR": the first 8 characters of the boot id, the holder's pid
+ * and start time, 8 random characters. The reaper skips a record whose name names a process
+ * that runs on this boot without reading it (a false match only delays a revocation: the
+ * record is read, and judged, once the process is gone). */
+#define JOURNAL_NAME_LEN 64
 #define JOURNAL_SETUP_GRACE 600 /* seconds an unclaimed record is kept for its living parent */
 
 struct journal {
@@ -71,9 +77,10 @@ int journal_claim(struct journal *j, pam_handle_t *pamh, const char *session_id,
 void journal_remove(struct journal *j, pam_handle_t *pamh, const char *name, const char *session_id);
 
 /* Calls visit for each readable record (damaged ones are logged and set aside); visit returns
- * 0 to go on, anything else stops the walk. */
+ * 0 to go on, anything else stops the walk. With skip_alive, records whose name names a
+ * process that runs are skipped unread (the reaper's fast path). */
 typedef int (*journal_visit)(void *ctx, const char *name, const struct journal_entry *e);
-int journal_walk(struct journal *j, pam_handle_t *pamh, journal_visit visit, void *ctx);
+int journal_walk(struct journal *j, pam_handle_t *pamh, bool skip_alive, journal_visit visit, void *ctx);
 
 /* Locks the record name for revoking it: 0 with *e filled and *lock_fd holding the lock;
  * 1 when it is gone, replaced or locked by someone else; -1 when damaged (set aside). */

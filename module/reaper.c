@@ -51,7 +51,8 @@ void reaper_run(struct journal *j, struct tmdb_client *api, const char *user, in
 	g.names = calloc(REAP_BATCH, sizeof(*g.names));
 	if (g.names == NULL)
 		return;
-	journal_walk(j, api->pamh, gather_visit, &g);
+	/* orphans only: records of running processes are skipped by their name, unread */
+	journal_walk(j, api->pamh, user == NULL, gather_visit, &g);
 	r->left = g.extra;
 	for (int i = 0; i < g.n; i++) {
 		struct journal_entry e;

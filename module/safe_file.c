@@ -173,7 +173,7 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len, const char **why)
+int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len, bool durable, const char **why)
 {
 	char tmp[32], suffix[13];
 	int fd, err;
@@ -188,7 +188,7 @@ int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len,
 		return -err;
 	}
 	/* mode 0600 whatever the umask, and fchmod on our own descriptor, never a path */
-	if (fchmod(fd, 0600) != 0 || !write_all(fd, text, len) || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || !write_all(fd, text, len) || (durable && fsync(fd) != 0)) {
 		err = errno ? errno : EIO;
 		*why = "cannot write the temporary file";
 		close(fd);
@@ -205,7 +205,8 @@ int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len,
 		*why = "cannot rename the temporary file into place";
 		goto fail;
 	}
-	fsync(dirfd);
+	if (durable)
+		fsync(dirfd);
 	return 0;
 fail:
 	unlinkat(dirfd, tmp, 0);

@@ -32,11 +32,12 @@ int safe_read_fileat(int dirfd, const char *name, size_t max, bool private_file,
 int safe_read_fd(int fd, size_t max, bool private_file, char **buf, size_t *len, const char **why);
 
 /* Writes len bytes of text as dirfd/name atomically: a fresh temporary file ".tmp-<random>"
- * (O_EXCL, O_NOFOLLOW, mode 0600 whatever the umask), fsync, then renameat over name (which
- * replaces a symlink at name itself, never its target), then fsync of the directory. Names
- * starting with '.' are therefore never used for entries. 0 or -errno with *why set to a
- * static explanation; nothing is left behind on failure. */
-int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len, const char **why);
+ * (O_EXCL, O_NOFOLLOW, mode 0600 whatever the umask), then renameat over name (which replaces
+ * a symlink at name itself, never its target). With durable, the file is fsynced before the
+ * rename and the directory after it, so the entry survives a power loss. Names starting
+ * with '.' are therefore never used for entries. 0 or -errno with *why set to a static
+ * explanation; nothing is left behind on failure. */
+int safe_write_fileat(int dirfd, const char *name, const char *text, size_t len, bool durable, const char **why);
 
 /* Fills out (n bytes, NUL-terminated) with random [a-z0-9] characters for file names. */
 void safe_random_name(char *out, size_t n);

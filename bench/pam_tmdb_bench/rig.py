@@ -32,7 +32,9 @@ def write_live_records(state_dir, n):
     for i in range(n):
         text = ("pam_tmdb-journal 1\nuser %s\nsince %d\nboot %s\npid %d\nstart %s\nparent_pid 0\n"
                 "parent_start 0\nsession_id %040x\n") % (USER, int(time.time()), boot, os.getpid(), start, i + 1)
-        fd = os.open(str(d / ("r-bench%03d" % i)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # named as the module names them (journal.h): boot, holder pid and start, random
+        name = "r-%s-%d-%s-bench%03d" % (boot[:8], os.getpid(), start, i)
+        fd = os.open(str(d / name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)
 

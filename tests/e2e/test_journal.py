@@ -109,6 +109,8 @@ def test_an_open_login_is_recorded_with_its_process(pam):
         names = records(pam)
         assert len(names) == 1
         rec = record(pam, names[0])
+        # the name names the holder too (the reaper's fast path: journal.h)
+        assert names[0].startswith("r-%s-%d-%s-" % (boot_id()[:8], login.pid, start_time(login.pid))), names
         assert rec["user"] == "alice"
         assert rec["pid"] == str(login.pid) and rec["start"] == start_time(login.pid)
         assert rec["boot"] == boot_id()
@@ -142,6 +144,8 @@ def test_reuse_session_is_never_recorded(pam):
         login.kill()
 
 
+@pytest.mark.skipif(bool(os.environ.get("TMDB_HOST_WRAPPER")),
+                    reason="33 hosts under valgrind at once: the normal and ASan phases run it")
 def test_concurrent_logins_some_killed_exactly_those_are_revoked(pam):
     """32 open logins of one user; 12 are SIGKILLed, 20 close normally. The journal holds 32
     records while they are open, then the 12 of the killed ones; the next authentication
