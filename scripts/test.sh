@@ -139,7 +139,8 @@ for phase in $phases; do
 		# What only a real greeter proves: the URL reaches the screen, approval and "Log In" start
 		# the user's session with TMDB_SESSION_ID, a denial starts none, and qrcode=yes no longer
 		# wedges LightDM (the conversation rule itself is in tests/e2e/test_greeter_rule.py). No
-		# test here skips: without a display, a tool or root the phase fails. About 30 s.
+		# test here skips: without a display, a tool or root the phase fails. 20-50 s measured on 2
+		# shared cores, 2 min when other test suites loaded them.
 		run_pytest_suite greeter _build/greeter/test-greeter.log \
 			env TMDB_BUILDDIR="$top/_build/normal" tests/greeter/run.sh
 		;;

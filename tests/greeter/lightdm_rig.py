@@ -41,7 +41,7 @@ from pathlib import Path
 NEEDED = ("lightdm", "lightdm-gtk-greeter", "Xvfb", "Xephyr", "xdotool", "import", "convert", "tesseract", "dbus-daemon",
           "unshare", "mount")
 GREETER_SESSION = "lightdm-xsession"   # the name Debian's greeter asks for
-DEFAULT_WAIT = 30.0
+DEFAULT_WAIT = 60.0   # seconds; only a failing run waits it out (a loaded 2-core CI box is slow)
 
 _SETUP = r'''
 set -e
