@@ -18,6 +18,35 @@
 #include "wipe.h"
 
 #define KEY_MAX 32
+#define KEY_LINES_MAX 128
+
+/* Where the file set each key (the last time), so that a problem between keys names a line. */
+static struct {
+	char key[KEY_MAX + 1];
+	unsigned line;
+} key_lines[KEY_LINES_MAX];
+static size_t n_key_lines;
+
+static void remember_line(const char *key, unsigned line)
+{
+	size_t i;
+	for (i = 0; i < n_key_lines && strcmp(key_lines[i].key, key) != 0; i++)
+		;
+	if (i == KEY_LINES_MAX)
+		return;
+	snprintf(key_lines[i].key, sizeof(key_lines[i].key), "%s", key);
+	key_lines[i].line = line;
+	if (i == n_key_lines)
+		n_key_lines++;
+}
+
+static unsigned line_of(const char *key)
+{
+	for (size_t i = 0; i < n_key_lines; i++)
+		if (strcmp(key_lines[i].key, key) == 0)
+			return key_lines[i].line;
+	return 0;
+}
 
 const char *check_file_fix(int rc, const char *why, const char *path, char *buf, size_t len)
 {
@@ -97,8 +126,10 @@ static void parse_lines(struct check *c, const char *path, const char *text, siz
 		lineno++;
 		err[0] = '\0';
 		rc = options_parse_text(&c->o, line, n, err, sizeof(err));
+		key_of(line, n, key);
+		if (rc == PAM_SUCCESS && key[0] != '\0')
+			remember_line(key, lineno);
 		if (rc == PAM_SERVICE_ERR) {
-			key_of(line, n, key);
 			check_add(c, CHECK_ERROR, "config", path, lineno, key[0] ? key : NULL, fix_for(err, key, fix, sizeof(fix)),
 				  "%s", without_line_prefix(err));
 		}
@@ -169,18 +200,54 @@ static void apply_arguments(struct check *c)
 	}
 }
 
+/* Takes away, in a scratch copy, the condition that options_validate named, so that the next
+ * run names the next one (options_validate stops at the first). false: nothing to take. */
+static bool set_aside(struct tmdb_options *v, const char *key)
+{
+	static char placeholder[] = "/";
+	if (strcmp(key, "access_token") == 0 && v->flow == FLOW_V4)
+		v->flow = FLOW_V3;
+	else if (strcmp(key, "api_key") == 0 && v->api_key_file == NULL)
+		v->api_key_file = placeholder;
+	else if (strcmp(key, "api_key_file") == 0 && v->api_key_file != NULL)
+		v->api_key_file = NULL;
+	else if (strcmp(key, "api_url") == 0 && v->api_url != NULL)
+		v->api_url = NULL;
+	else if (strcmp(key, "approve_url") == 0 && v->approve_url != NULL)
+		v->approve_url = NULL;
+	else if (strcmp(key, "approve_url_v4") == 0 && v->approve_url_v4 != NULL)
+		v->approve_url_v4 = NULL;
+	else if (strcmp(key, "redirect_to") == 0 && v->redirect_to != NULL)
+		v->redirect_to = NULL;
+	else if (strcmp(key, "qrcode") == 0 && v->qrcode)
+		v->qrcode = false;
+	else if (strcmp(key, "connect_timeout") == 0 && v->connect_timeout > v->timeout)
+		v->connect_timeout = v->timeout;
+	else
+		return false;
+	return true;
+}
+
+/* The keys against each other, by the module's options_validate: every problem, through a
+ * scratch copy that shares c->o's strings (it is never freed). */
 static void validate(struct check *c)
 {
+	struct tmdb_options v;
 	char err[320], key[KEY_MAX + 1], fix[PATH_MAX + 160];
+	int rounds = 0;
+
 	if (options_validate(&c->o, err, sizeof(err)) == PAM_SUCCESS)
 		return;
-	key_of(err, strcspn(err, ":"), key);
-	if (strcmp(key, "api_key") == 0 && strstr(err, "missing") != NULL)
-		snprintf(fix, sizeof(fix), "put the TMDb API key in a file only root can read (chmod 0600) and set "
-			 "\"api_key_file = FILE\" in %s", c->conf);
-	else
-		snprintf(fix, sizeof(fix), "see %s in pam_tmdb.conf(5)", key[0] ? key : "the keys");
-	check_add(c, CHECK_ERROR, "config", c->conf, 0, key[0] ? key : NULL, fix, "%s", err);
+	v = c->o;
+	do {
+		key_of(err, strcspn(err, ":"), key);
+		if (strcmp(key, "api_key") == 0 && strstr(err, "missing") != NULL)
+			snprintf(fix, sizeof(fix), "put the TMDb API key in a file only root can read (chmod 0600) and set "
+				 "\"api_key_file = FILE\" in %s", c->conf);
+		else
+			snprintf(fix, sizeof(fix), "see %s in pam_tmdb.conf(5)", key[0] ? key : "the keys");
+		check_add(c, CHECK_ERROR, "config", c->conf, key[0] ? line_of(key) : 0, key[0] ? key : NULL, fix, "%s", err);
+	} while (++rounds < 16 && set_aside(&v, key) && options_validate(&v, err, sizeof(err)) != PAM_SUCCESS);
 }
 
 /* api_key_file's first line becomes api_key, under the module's rules (options.c). */

@@ -316,3 +316,18 @@ def test_usage_errors(env):
         p = subprocess.run([tmdbctl_binary(), "check"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True)
         assert p.returncode == 2 and p.stdout == "" and "usage: tmdbctl" in p.stderr, args
+
+
+def test_every_problem_between_keys_is_reported(env):
+    """options_validate stops at the first: the check names each, on the line that set the key."""
+    env.conf["api_key"] = None
+    env.conf["api_url"] = "http://127.0.0.1:1"
+    env.conf["connect_timeout"] = "30"
+    env.conf["timeout"] = "10"
+    text, _, doc = run(env)
+    assert text.returncode == 1
+    lines = {k: i + 1 for i, k in enumerate(k for k, v in env.conf.items() if v is not None)}
+    got = [(p["key"], p["line"]) for p in problems(doc, check="config", severity="error")]
+    assert got == [("api_key", None), ("api_url", lines["api_url"]), ("connect_timeout", lines["connect_timeout"])]
+    for p in problems(doc, check="config", severity="error"):
+        in_text(text, p)
