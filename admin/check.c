@@ -61,7 +61,7 @@ int tmdbctl_check(const struct tmdbctl *t, int argc, char **argv)
 		else if (strcmp(argv[i], "--pam-dir") == 0)
 			c.pam_dir = argv[++i];
 		else if (strcmp(argv[i], "--helper") == 0)
-			c.helper = argv[++i];
+			c.helper = argv[++i], c.helper_given = true;
 		else if (strcmp(argv[i], "--format") == 0 && strcmp(argv[i + 1], "json") == 0)
 			json = true, i++;
 		else if (strcmp(argv[i], "--format") == 0 && strcmp(argv[i + 1], "text") == 0)
@@ -93,5 +93,6 @@ int tmdbctl_check(const struct tmdbctl *t, int argc, char **argv)
 		free(c.argv[i]);
 	free(c.argv);
 	free(c.args_file);
+	free(c.helper_conf);
 	return rc;
 }

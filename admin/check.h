@@ -47,7 +47,10 @@ struct check {
 	bool conf_must_exist;  /* conf= or --conf: a missing file is an error */
 	const char *pam_dir;
 	const char *service;   /* --service, or NULL */
-	const char *helper;
+	const char *helper;    /* --helper, else the helper key's value, else the default */
+	bool helper_given;     /* --helper */
+	char *helper_conf;     /* the value of a helper key the module accepted (the helper's
+	                        * branch adds it; read as text, so no field is named here) */
 	int argc;              /* the service's module arguments (NULL/0 without --service) */
 	char **argv;
 	char *args_file;       /* where they were read: file and line */

@@ -107,6 +107,24 @@ static const char *without_line_prefix(const char *err)
 	return err;
 }
 
+/* The helper key's value, from "helper = VALUE # comment" or "helper=VALUE" (a module
+ * argument), once the module's parser accepted it. */
+static void remember_helper(struct check *c, const char *line, size_t n)
+{
+	const char *eq = memchr(line, '=', n), *v, *end = line + n;
+	if (eq == NULL)
+		return;
+	for (v = eq + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	for (const char *p = v; p < end; p++)
+		if (*p == '#' || *p == ' ' || *p == '\t' || *p == '\r') {
+			end = p;
+			break;
+		}
+	free(c->helper_conf);
+	c->helper_conf = strndup(v, (size_t)(end - v));
+}
+
 static void parse_lines(struct check *c, const char *path, const char *text, size_t len)
 {
 	const char *line = text, *end = text + len;
@@ -129,6 +147,8 @@ static void parse_lines(struct check *c, const char *path, const char *text, siz
 		key_of(line, n, key);
 		if (rc == PAM_SUCCESS && key[0] != '\0')
 			remember_line(key, lineno);
+		if (rc == PAM_SUCCESS && strcmp(key, "helper") == 0)
+			remember_helper(c, line, n);
 		if (rc == PAM_SERVICE_ERR) {
 			check_add(c, CHECK_ERROR, "config", path, lineno, key[0] ? key : NULL, fix_for(err, key, fix, sizeof(fix)),
 				  "%s", without_line_prefix(err));
@@ -196,6 +216,8 @@ static void apply_arguments(struct check *c)
 		if (options_set(&c->o, name, value, err, sizeof(err)) == PAM_SERVICE_ERR)
 			check_add(c, CHECK_ERROR, "config", c->args_file, c->args_line, key[0] ? key : NULL,
 				  fix_for(err, key, fix, sizeof(fix)), "module argument: %s", err);
+		else if (strcmp(name, "helper") == 0)
+			remember_helper(c, arg, strlen(arg));
 		free(name);
 	}
 }

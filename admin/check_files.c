@@ -71,6 +71,15 @@ static void check_helper(struct check *c)
 	user_run_services(c, users, sizeof(users));
 	/* without a user-run host, the helper is only worth knowing about */
 	sev = users[0] ? CHECK_WARNING : CHECK_NOTE;
+	if (!c->helper_given && c->helper_conf != NULL) {
+		if (strcmp(c->helper_conf, "no") == 0) {
+			check_add(c, sev, "files", NULL, 0, "helper", users[0] ? "remove \"helper = no\"" : NULL,
+				  "the helper is off (helper = no)%s%s%s", users[0] ? ": " : "", users,
+				  users[0] ? " run as the user and cannot read the key" : "");
+			return;
+		}
+		c->helper = c->helper_conf;
+	}
 	if (lstat(c->helper, &st) != 0) {
 		snprintf(fix, sizeof(fix), "install pam_tmdb_helper at %s (owner root, the group of the key file, mode 2755)",
 			 c->helper);
