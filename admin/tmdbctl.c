@@ -15,6 +15,7 @@ static const struct subcommand {
 	int (*run)(const struct tmdbctl *c, int argc, char **argv);
 	const char *usage;
 } subcommands[] = {
+	{ "check", tmdbctl_check, "check [--service NAME]   what is wrong, and the fix (also --format json, --pam-dir DIR)" },
 	{ "sessions", tmdbctl_sessions, "sessions                 the journal's sessions: user, since, process, state" },
 	{ "revoke", tmdbctl_revoke, "revoke --orphans          delete the sessions of logins that are gone\n"
 				    "  revoke --user NAME       delete every journal session of NAME" },

@@ -28,6 +28,7 @@ int tmdbctl_load_options(const struct tmdbctl *c, struct tmdb_options *o);
  * TMDBCTL_EXIT_CONFIG. */
 int tmdbctl_open_journal(const struct tmdbctl *c, const struct tmdb_options *o, struct journal *j);
 
+int tmdbctl_check(const struct tmdbctl *c, int argc, char **argv);
 int tmdbctl_sessions(const struct tmdbctl *c, int argc, char **argv);
 int tmdbctl_revoke(const struct tmdbctl *c, int argc, char **argv);
 

@@ -18,6 +18,7 @@ EXTRA_DIST += \
 	tests/e2e/journal_helpers.py \
 	tests/e2e/test_journal.py \
 	tests/e2e/test_tmdbctl.py \
+	tests/e2e/test_tmdbctl_check.py \
 	tests/e2e/test_lifecycle.py \
 	tests/e2e/test_network.py \
 	tests/e2e/test_options_and_refusals.py \

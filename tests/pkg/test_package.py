@@ -7,6 +7,7 @@ byte for byte as before. The machine's own files are checked unchanged at the en
 The tests run in order and share one isolated root (each needs the state the previous left).
 """
 
+import json
 import os
 import re
 import subprocess
@@ -219,6 +220,17 @@ def test_unconfigured_module_refuses_and_locks_nobody_out(root, standin):
     assert total_requests(standin) == 0
 
 
+def test_installed_tmdbctl_check_says_the_key_is_missing(root, standin):
+    """tmdbctl(8) CHECK on a fresh install: the shipped configuration has no key, so a login
+    cannot work (exit 1), and the check says which key and where; TMDb is not asked."""
+    standin.reset()
+    r = root.run([TMDBCTL, "check"])
+    assert r.rc == 1, r.dump()
+    assert "error: %s: [api_key] api_key: missing" % CONFFILE in r.stdout, r.dump()
+    assert "common-auth" in r.stdout, "the enabled profile's services are listed\n" + r.dump()
+    assert total_requests(standin) == 0
+
+
 def test_login_through_the_common_stack(root, standin):
     standin.reset()
     configure(root, standin)
@@ -233,6 +245,20 @@ def test_login_through_the_common_stack(root, standin):
     stats = standin.stats()["requests"]
     assert stats.get("DELETE /3/authentication/session") == 1, stats
     assert standin.live_sessions_of("alice") == before, "the logout deleted the session"
+
+
+def test_installed_tmdbctl_check_passes_once_configured(root, standin):
+    """Configured (key, stand-in, its CA, a user map): the installed check finds no error, asks
+    TMDb once (token/new, over TLS with the configured cafile), and prints no key."""
+    standin.reset()
+    configure(root, standin)
+    r = root.run([TMDBCTL, "check", "--format", "json"])
+    assert r.rc == 0, r.dump()
+    assert standin.api_key not in r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["ok"] is True and doc["errors"] == 0, r.dump()
+    assert any(s["name"] == "common-auth" and s["type"] == "auth" for s in doc["services"]), r.dump()
+    assert standin.stats()["requests"] == {"GET /3/authentication/token/new": 1}
 
 
 def test_installed_tmdb_login_signs_in_and_logs_out(root, standin):

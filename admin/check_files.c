@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* check_files.c — the directories the module uses (cache_dir, state_dir) and the setgid
+ * helper, under the rules the module and the helper apply to them (cache.c, journal.c,
+ * pam_tmdb(8) "The helper"). The config, key file and user map are checked where they are
+ * read (check_config.c, check_user_map.c). */
+#include "config.h"
+#include "check.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A directory the module opens with O_NOFOLLOW, owned by root (or the effective user), with
+ * none of the bits in forbidden. */
+static void check_dir(struct check *c, const char *dir, const char *key, mode_t forbidden, const char *forbidden_fix,
+		      const char *consequence)
+{
+	struct stat st;
+	char fix[PATH_MAX + 64];
+
+	if (lstat(dir, &st) != 0) {
+		snprintf(fix, sizeof(fix), "mkdir -m 0700 %s", dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, key, fix, "%s: %s", errno == ENOENT ? "does not exist" : strerror(errno),
+			  consequence);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		check_add(c, CHECK_WARNING, "files", dir, 0, key, "make it a real directory (symlinks are refused)",
+			  "is not a directory (or is a symlink): %s", consequence);
+		return;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(fix, sizeof(fix), "chown root %s", dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, key, fix, "owned by uid %u, not root: %s", (unsigned)st.st_uid,
+			  consequence);
+	}
+	if ((st.st_mode & forbidden) != 0) {
+		snprintf(fix, sizeof(fix), "chmod %s %s", forbidden_fix, dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, key, fix, "mode %04o is too open: %s", (unsigned)(st.st_mode & 07777),
+			  consequence);
+	}
+}
+
+/* The user-run services that use the module, for the message. */
+static void user_run_services(const struct check *c, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < c->r.n_services && o + 2 < len; i++) {
+		const struct check_service *s = &c->r.services[i];
+		bool seen = false;
+		if (!s->user_run)
+			continue;
+		for (size_t k = 0; k < i; k++)
+			seen |= strcmp(c->r.services[k].name, s->name) == 0;
+		if (!seen)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "", s->name);
+	}
+}
+
+static void check_helper(struct check *c)
+{
+	struct stat st;
+	char users[512], fix[PATH_MAX + 160];
+	const char *problem = NULL;
+	enum check_severity sev;
+
+	user_run_services(c, users, sizeof(users));
+	/* without a user-run host, the helper is only worth knowing about */
+	sev = users[0] ? CHECK_WARNING : CHECK_NOTE;
+	if (!c->helper_given && c->helper_conf != NULL) {
+		if (strcmp(c->helper_conf, "no") == 0) {
+			check_add(c, sev, "files", NULL, 0, "helper", users[0] ? "remove \"helper = no\"" : NULL,
+				  "the helper is off (helper = no)%s%s%s", users[0] ? ": " : "", users,
+				  users[0] ? " run as the user and cannot read the key" : "");
+			return;
+		}
+		c->helper = c->helper_conf;
+	}
+	if (lstat(c->helper, &st) != 0) {
+		snprintf(fix, sizeof(fix), "install pam_tmdb_helper at %s (owner root, the group of the key file, mode 2755)",
+			 c->helper);
+		check_add(c, sev, "files", c->helper, 0, "helper", fix, "the helper is missing%s%s%s", users[0] ? ": " : "",
+			  users, users[0] ? " run as the user and cannot read the key without it" : "");
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		problem = "is not a regular file (or is a symlink)";
+	else if (st.st_uid != 0)
+		problem = "is not owned by root";
+	else if ((st.st_mode & S_ISGID) == 0)
+		problem = "has no setgid bit: it cannot read the key file on the user's behalf";
+	else if (st.st_gid == 0)
+		problem = "is setgid to the root group: give it a group of its own (e.g. pam_tmdb)";
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		problem = "is writable by group or others";
+	if (problem != NULL) {
+		snprintf(fix, sizeof(fix), "chown root:pam_tmdb %s; chmod 2755 %s", c->helper, c->helper);
+		check_add(c, sev, "files", c->helper, 0, "helper", fix, "the helper %s%s%s", problem, users[0] ? "; used by " : "",
+			  users);
+	}
+}
+
+void check_files(struct check *c)
+{
+	if (c->o.cache_dir != NULL && c->o.reuse_session)
+		check_dir(c, c->o.cache_dir, "cache_dir", S_IWGRP | S_IWOTH, "go-w",
+			  "sessions are not remembered (reuse_session)");
+	if (c->o.state_dir != NULL)
+		check_dir(c, c->o.state_dir, "state_dir", S_IRWXO, "o-rwx",
+			  "the sessions of logins that die are not recorded, nor deleted later");
+	check_helper(c);
+}
