@@ -62,8 +62,11 @@ UNRECORDED_UNDER_VALGRIND = {"401/33", "401/3", "text-retry-after", "401/35"}
 
 
 # Files whose tests start no PAM host under TMDB_HOST_WRAPPER: the stand-in's and the approval
-# pages' own tests, real sshd (it cannot run under valgrind) and the setuid host (likewise).
-NO_WRAPPED_HOST = {"test_standin.py", "test_browser_pages.py", "test_sshd.py", "test_setuid_host.py"}
+# pages' own tests, real sshd (it cannot run under valgrind) and the setuid host (likewise), and
+# the scripting-language bindings (their host is a Python or Perl interpreter, never wrapped, and
+# slow under valgrind; the module code they reach is the one the wrapped tmdb-host runs).
+NO_WRAPPED_HOST = {"test_standin.py", "test_browser_pages.py", "test_sshd.py", "test_setuid_host.py",
+                   "test_bindings.py"}
 
 
 def _left_out_under_valgrind(item, first_params):

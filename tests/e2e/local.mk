@@ -11,6 +11,7 @@ EXTRA_DIST += \
 	tests/e2e/test_auth_flow.py \
 	tests/e2e/test_greeter_rule.py \
 	tests/e2e/test_binding.py \
+	tests/e2e/test_bindings.py \
 	tests/e2e/test_concurrency.py \
 	tests/e2e/test_config.py \
 	tests/e2e/test_host.py \
