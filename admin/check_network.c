@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +33,16 @@ static void report(struct check *c, int rc, const char *log)
 	const char *cred_file = o->flow != FLOW_V4 && o->api_key_file != NULL ? o->api_key_file : c->conf;
 	char fix[PATH_MAX * 2 + 256];
 
-	if (rc == PAM_SERVICE_ERR && mentions(log, refused_words)) {
+	/* a trust failure is a configuration error (PAM_SERVICE_ERR) in the module; a handshake
+	 * that fails otherwise is an outage (PAM_AUTHINFO_UNAVAIL): both name TLS */
+	bool tls = (rc == PAM_SERVICE_ERR || rc == PAM_AUTHINFO_UNAVAIL) && mentions(log, tls_words);
+
+	if (!tls && rc == PAM_SERVICE_ERR && mentions(log, refused_words)) {
 		snprintf(fix, sizeof(fix), "put your TMDb application's %s in %s (themoviedb.org, Settings, API)",
 			 o->flow == FLOW_V4 ? "API read access token" : "API key", cred_file);
 		check_add(c, CHECK_ERROR, "api", cred_file, 0, cred, fix, "TMDb at %s refuses the %s: %s", o->api_url,
 			  o->flow == FLOW_V4 ? "access token" : "API key", log);
-	} else if (rc == PAM_AUTHINFO_UNAVAIL && mentions(log, tls_words)) {
+	} else if (tls) {
 		if (o->cafile != NULL || o->capath != NULL)
 			snprintf(fix, sizeof(fix), "point cafile (or capath) at the CA that signed the certificate of %s, "
 				 "or remove both to trust the system's CA store", o->api_url);
