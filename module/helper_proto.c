@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "wipe.h"
 
 /* ---- writing ---- */
@@ -434,14 +436,17 @@ int hp_send(int fd, const struct hp_buf *b)
 	return 0;
 }
 
-/* Reads exactly n bytes. 0, 1 (the peer closed before the first byte), or -1 with *why. */
-static int read_exact(int fd, int timeout_ms, unsigned char *p, size_t n, const char **why)
+/* Reads exactly n bytes before deadline (clock_now_ms; < 0: none). 0, 1 (the peer closed
+ * before the first byte), or -1 with *why. */
+static int read_exact(int fd, long deadline, unsigned char *p, size_t n, const char **why)
 {
 	size_t got = 0;
 	while (got < n) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		ssize_t r;
-		int pr = poll(&pfd, 1, timeout_ms);
+		long left = deadline < 0 ? -1 : deadline - clock_now_ms();
+		/* past the deadline: one more look without waiting (what is there is still read) */
+		int pr = poll(&pfd, 1, deadline < 0 ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0) {
@@ -475,7 +480,9 @@ int hp_recv(int fd, int timeout_ms, uint8_t *type, unsigned char **payload, size
 	unsigned char head[5];
 	uint32_t n;
 	unsigned char *data;
-	int rc = read_exact(fd, timeout_ms, head, 4, why);
+	/* one deadline for the whole frame: a peer that drips a byte at a time gains nothing */
+	long deadline = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
+	int rc = read_exact(fd, deadline, head, 4, why);
 
 	*payload = NULL;
 	*len = 0;
@@ -490,7 +497,7 @@ int hp_recv(int fd, int timeout_ms, uint8_t *type, unsigned char **payload, size
 		*why = n == 0 ? "truncated" : "too large";
 		return -1;
 	}
-	rc = read_exact(fd, timeout_ms, head + 4, 1, why);
+	rc = read_exact(fd, deadline, head + 4, 1, why);
 	if (rc != 0) {
 		if (rc == 1)
 			*why = "truncated";
@@ -502,7 +509,7 @@ int hp_recv(int fd, int timeout_ms, uint8_t *type, unsigned char **payload, size
 		*why = "out of memory";
 		return -1;
 	}
-	rc = n > 1 ? read_exact(fd, timeout_ms, data, n - 1, why) : 0;
+	rc = n > 1 ? read_exact(fd, deadline, data, n - 1, why) : 0;
 	if (rc != 0) {
 		if (rc == 1)
 			*why = "truncated";

@@ -121,7 +121,7 @@ void hp_result_clear(struct hp_result *r);
  * SIGPIPE). 0 or -1. */
 int hp_send(int fd, const struct hp_buf *b);
 
-/* Receives one frame: waits at most timeout_ms (<0: for ever) for each part. 0 with *type and
+/* Receives one frame: waits at most timeout_ms (<0: for ever) for the whole frame. 0 with *type and
  * *payload (hp_payload_free(*payload, *len)), or -1 with *why: "closed" (the peer went away
  * before a frame began), "timeout", "too large", "truncated", "read error", "out of memory". */
 int hp_recv(int fd, int timeout_ms, uint8_t *type, unsigned char **payload, size_t *len, const char **why);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -295,6 +296,40 @@ static void test_socket(void)
 	close(sv[1]);
 }
 
+/* A peer that drips a frame a byte at a time, each byte well within the timeout, still runs
+ * into it: the deadline is the whole frame's. (Slower than planned only makes it surer.) */
+static void test_drip(void)
+{
+	int sv[2];
+	pid_t pid;
+	uint8_t type = 0;
+	unsigned char *p = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	int rc;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	pid = fork();
+	if (pid == 0) {
+		unsigned char frame[24] = { 0, 0, 0, 20, HP_LOG };
+		close(sv[1]);
+		for (size_t i = 0; i < sizeof(frame); i++) {
+			if (write(sv[0], frame + i, 1) != 1)
+				_exit(0);
+			usleep(40 * 1000);
+		}
+		_exit(0);
+	}
+	close(sv[0]);
+	rc = hp_recv(sv[1], 300, &type, &p, &n, &why);
+	CHECK(rc == -1 && strcmp(why, "timeout") == 0, "a frame dripped at 40 ms a byte (960 ms) ends at a 300 ms deadline (%s)",
+	      why ? why : "received");
+	if (rc == 0)
+		hp_payload_free(p, n);
+	close(sv[1]);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	test_request_round_trip();
@@ -303,5 +338,6 @@ int main(void)
 	test_other_messages();
 	test_frame_limit();
 	test_socket();
+	test_drip();
 	CHECK_DONE();
 }
