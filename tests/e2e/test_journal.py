@@ -15,7 +15,7 @@ import pytest
 from journal_helpers import (OpenLogin, boot_id, dead_pid, leftovers, record, records, set_aside, start_time,
                              write_record)
 from pamhost import HostResult, host_command
-from tmdbpam import ACCESS_TOKEN, TEST_ACCOUNT, assert_logged, count, file_mode, write_private
+from tmdbpam import ACCESS_TOKEN, TEST_ACCOUNT, assert_host_survived, assert_logged, count, file_mode, write_private
 from tmdbpam import pam as pam_env  # noqa: F401,F811 (fixture)
 
 DELETE = "/3/authentication/session"
@@ -35,6 +35,7 @@ def next_login(pam):
     """The next authentication on the host: carol's credential request."""
     r = pam.run("authenticate", user="carol", approve_as=OTHER)
     assert r.op_list == [("authenticate", "PAM_SUCCESS")], r.dump()
+    assert_host_survived(r)  # the reaper ran in it: no crash, no sanitizer report
     return r
 
 
@@ -57,6 +58,7 @@ def test_refused_by_another_modules_account_check_deletes_the_session(pam):
     r = pam.run("authenticate acct_mgmt", approve_as="alice")
     # pam_deny refuses the account (PAM_AUTH_ERR); the host ends with that status
     assert r.op_list == [("authenticate", "PAM_SUCCESS"), ("acct_mgmt", "PAM_AUTH_ERR")], r.dump()
+    assert_host_survived(r)  # the guard's cleanup ran inside pam_end
     assert live(pam) == before
     assert count(pam.standin, "DELETE", DELETE) == 1
     assert_logged(r, "after authentication: its TMDb session was deleted")
@@ -67,6 +69,7 @@ def test_host_that_gives_up_after_authenticate_deletes_the_session(pam):
     before = live(pam)
     r = pam.run("authenticate end:abort", approve_as="alice")
     assert r.op_list[0] == ("authenticate", "PAM_SUCCESS"), r.dump()
+    assert_host_survived(r)
     assert live(pam) == before
     assert records(pam) == []
 
