@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## bench/: the performance benchmark of issue #6 (see bench/README.md). Not part of `make check`:
 ##   make bench         full run (about 3 minutes), Markdown table on stdout
 ##   make bench-quick   short run for CI (< 1 minute): exits non-zero if a request/connection

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """pam_tmdb benchmark (issue #6): what does the module add to the cost of its HTTP requests?
 
 One command runs everything against a private tmdb-standin over HTTPS on loopback (TLS material

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## conf/: example configuration, shipped and installed.
 # The examples go to $(docdir)/examples; the configuration file itself is
 # installed only when none exists yet: an administrator's file is never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_approval.c — approval_url: the URL the user is asked to open, built from the server's
  * Authentication-Callback header (untrusted), approve_url, the request token and redirect_to.
  * http_escape needs a client with a real libcurl handle. http_client_get cannot make one

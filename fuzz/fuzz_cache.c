@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_cache.c — a cache file's bytes (someone else may have written the cache file, or the
  * disk may have damaged it) through cache_parse.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_header.c — what the server sends before the body: header lines through the module's
  * libcurl header callback (Authentication-Callback, Retry-After, status lines), and the body
  * through its write callback. Both are static in http.c, so this file includes http.c itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_json.c — TMDb's answers: the same bytes go to json_fields_parse and to each of
  * tmdb_parse_token, tmdb_parse_session, tmdb_parse_account and tmdb_parse_error.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_options.c — the configuration parser on untrusted bytes.
  *
  * Input format: everything before the first NUL byte is a configuration file, given to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_return_request.c — return_judge (login/return_request.c): the one HTTP request of the
  * browser coming back to tmdb-login's loopback listener, which anyone on the machine can send.
  * Links login/return_request.c alone (no module, no libpam).

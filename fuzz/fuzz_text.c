@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_text.c — the two functions that make untrusted names and text safe: text_sanitize
  * (server messages, usernames shown or logged) and cache_entry_name (a PAM user name as a
  * file name inside cache_dir).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_user_map.c — the user_map file through user_map_lookup.
  *
  * Input format: the first line (up to the first '\n', which is not part of it) is the PAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_util.h — what every fuzz target shares: a loud invariant check (abort, so libFuzzer
  * saves the input), exact-size copies of the input (so ASan sees any over-read), and
  * checkers for the shapes the module promises (UTF-8, control characters). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_v4.c — TMDb's v4 answers (flow=v4): the same bytes go to json_fields_parse, to
  * tmdb_v4_parse_request_token (POST /4/auth/request_token), tmdb_v4_parse_access_token (POST
  * /4/auth/access_token) and tmdb_parse_session (session/convert/4 answers like session/new);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## fuzz/: libFuzzer targets for every parser of untrusted bytes (see fuzz/README.md).
 ## The autotools build uses $(CC); the fuzzers need clang's libFuzzer and sanitizers, so they
 ## are built by their own rules, straight from the module's sources, only on `make fuzz`.

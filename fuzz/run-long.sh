@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # fuzz/run-long.sh — long fuzzing runs: each target for RUNS executions (10 million unless
 # told), JOBS at a time, each in its own temporary directory (scratch corpus + artifacts), so
 # several runs, or a run next to `make fuzz-smoke`, never share files. The committed corpus is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* stubs.c — keeps the fuzzers quiet: the module logs through pam_syslog/pam_vsyslog, which
  * would send every rejected input to syslog. These definitions in the fuzz binaries take
  * precedence over libpam's; nothing else of libpam is replaced. The message is still

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browser.c — the browser is someone else's program: it gets one argument, never through a
  * shell, and nothing of ours but that argument: no terminal, no stdout, and no descriptor
  * but 0, 1 and 2 on /dev/null (only_stdio.c marks every other one close-on-exec, the module's

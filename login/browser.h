@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browser.h — opening the approval URL in the user's browser. */
 #ifndef TMDB_LOGIN_BROWSER_H
 #define TMDB_LOGIN_BROWSER_H

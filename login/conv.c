@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* conv.c — the conversation: messages go to stderr; a line that is only a URL is the approval
  * URL (the browser is opened for the first one); the module's return prompt
  * (TMDB_RETURN_PROMPT of return_to.h) is answered by whichever comes first of the browser

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* conv.h — tmdb-login's PAM conversation function. */
 #ifndef TMDB_LOGIN_CONV_H
 #define TMDB_LOGIN_CONV_H

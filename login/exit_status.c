@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* exit_status.c — the PAM result of the login as tmdb-login's exit status (tmdb-login(1),
  * EXIT STATUS). Scripts branch on these, so each class keeps its number. */
 #ifdef HAVE_CONFIG_H

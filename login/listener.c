@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* listener.c — a tiny HTTP server for exactly one kind of request (return_request.c), on
  * loopback only. It lives from before pam_authenticate until pam_authenticate returns, and
  * never longer than --timeout. A connection has READ_TIMEOUT_MS to send its request, and at

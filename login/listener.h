@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* listener.h — the loopback address the browser comes back to after the user's decision. */
 #ifndef TMDB_LOGIN_LISTENER_H
 #define TMDB_LOGIN_LISTENER_H

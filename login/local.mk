@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## login/: tmdb-login, the installed program that runs the TMDb login through PAM for the user
 ## and hands the session to a script or a command (man/tmdb-login.1).
 bin_PROGRAMS = login/tmdb-login

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* login.h — tmdb-login: runs a PAM service that holds pam_tmdb for one user, carries the
  * conversation on the terminal (and the browser coming back to a loopback listener), and
  * hands the session over (printed, or in the environment of a command). See tmdb-login(1). */

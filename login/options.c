@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* options.c — the command line of tmdb-login. Everything after --exec is the command. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>

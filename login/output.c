@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* output.c — the values are the server's text (usernames in particular), so every format
  * quotes or refuses whatever could break out of it:
  *   shell: export NAME='value' with ' as '\'' — safe to eval, nothing inside is expanded;

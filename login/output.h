@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* output.h — printing the session for a script (--format). */
 #ifndef TMDB_LOGIN_OUTPUT_H
 #define TMDB_LOGIN_OUTPUT_H

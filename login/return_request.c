@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* return_request.c — the browser comes back as GET <path>?request_token=T&approved=true (or
  * denied=true) after the user's decision on TMDb. Anyone on this machine can connect to the
  * loopback port, so this accepts exactly that shape and nothing else; even a perfect forgery

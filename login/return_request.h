@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* return_request.h — judging the one HTTP request of the browser coming back. */
 #ifndef TMDB_LOGIN_RETURN_REQUEST_H
 #define TMDB_LOGIN_RETURN_REQUEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* run_command.c — the command gets standard input, output and error and no other descriptor
  * (only_stdio.h). It runs as our child, so that the PAM session can be closed (and
  * the TMDb session deleted) after it ends, whatever way it ends. A signal meant to stop the

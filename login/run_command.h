@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* run_command.h — --exec: the command that uses the session. */
 #ifndef TMDB_LOGIN_RUN_COMMAND_H
 #define TMDB_LOGIN_RUN_COMMAND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* text.c — everything tmdb-login tells the user goes to stderr (stdout carries only the
  * session, and only when asked for). Module and server text is shown with control characters
  * replaced, so that a message cannot drive the terminal. */

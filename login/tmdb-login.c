@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb-login: signs the user in with TMDb through a PAM service that holds pam_tmdb, and hands
  * the session to a script (--format) or a command (--exec). See tmdb-login(1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* approval.h — step 2: show the user the approval URL and wait until TMDb turns the
  * request token into a credential (prompt mode: Enter presses; poll mode: a monotonic clock).
  * The waiting is the same for both flows; only the URL, the deadline and the one try differ:

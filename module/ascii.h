@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ascii.h — byte-wise comparisons that never consult the locale. A host may have called
  * setlocale() with any locale (a Turkish one maps 'I' to a dotless i), and the module's
  * decisions must not change with it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* binding.h — which TMDb account may stand for which PAM user (account_match=map|user|any,
  * user_map file), decided before any approval is asked and checked after. Every comparison
  * is byte for byte: local names are case-sensitive and nothing depends on the locale. */

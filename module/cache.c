@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The cache directory is opened once with O_DIRECTORY|O_NOFOLLOW and checked on the
  * descriptor; every file operation is then relative to that descriptor (openat, renameat,
  * unlinkat) with an encoded name that cannot hold '/', so nothing escapes cache_dir. */

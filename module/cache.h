@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cache.h — the remembered sessions of reuse_session=yes, one per user in
  * {cache_dir}/{encoded user}: mode 0600, written atomically, never through a symlink, never
  * outside cache_dir; a directory that is not safe is not used. Every failure is logged and

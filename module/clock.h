@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* clock.h — the monotonic clock every deadline of the module is measured on (request budgets,
  * retry back-off, the approval deadline), and a sleep that survives signals. */
 #ifndef PAM_TMDB_CLOCK_H

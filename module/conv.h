@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* conv.h — talking to the user through the host's PAM conversation: several messages in one
  * call (OpenSSH needs the URL and the prompt together), PAM_SILENT, replies wiped. */
 #ifndef PAM_TMDB_CONV_H

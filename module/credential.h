@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* credential.h — the credential pam_tmdb provides: a TMDb session id and the account behind
  * it; after a v4 login (flow=v4) also the user's v4 access token, from which the session was
  * converted. A leaf: every unit that handles the credential includes this and nothing more. */

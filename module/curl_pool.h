@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* curl_pool.h — a process-wide pool of idle libcurl handles, so that a long-lived host
  * (a display manager, a service authenticating many users) keeps its TLS connection, TLS
  * session and parsed CA store from one PAM transaction to the next. Each entry is an easy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* flow.c: the order of the steps of each entry point; every step itself lives in a unit
  * below (see flow.h). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* flow.h — what each PAM entry point does, once its transaction is open: the login (a
  * remembered session in trusted-device mode, else request token, approval and session of the
  * configured flow, bound to the user and handed over), the account check, the re-export of the

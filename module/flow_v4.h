@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* flow_v4.h — the v4 login (flow=v4): a v4 request token, the user's approval of it (the same
  * prompt or poll loop as v3, approval.h), the user's access token, and its conversion into the
  * v3 session that the host is handed as in v3. The account is then read and bound by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fork_guard.h — a threaded host may fork while another of its threads is inside libcurl and
  * OpenSSL, whose internal locks (the random generator's, for one) are then held for ever in
  * the child; the same holds for glibc's user database (the lock of its NSS module list is not

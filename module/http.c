@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* HTTP over libcurl. Why one handle per transaction: TMDb's three steps then share one
  * TCP+TLS connection, and the CA store is parsed once. Why the module drives it through its
  * own multi handle instead of curl_easy_perform: every descriptor libcurl keeps must be

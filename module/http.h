@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* http.h — the module's only door to the network: one libcurl handle per PAM transaction
  * (one connection reused), TLS verified, no redirects, and every request bounded in time,
  * size and retries. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json_fields.h — strict extraction of a few top-level fields from an untrusted JSON object
  * (yajl's event parser: no tree is built, nesting is bounded, duplicates are refused). */
 #ifndef PAM_TMDB_JSON_FIELDS_H

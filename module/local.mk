@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## module/: the convenience library with all logic, and the thin PAM module on top.
 noinst_LTLIBRARIES += module/libtmdb.la
 module_libtmdb_la_SOURCES = \

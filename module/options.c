@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Options: one table of keys, one setter, one line parser shared by the file and arguments. */
 #include "config.h"
 #include "options.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* options.h — the module's configuration: built-in defaults, then the config file, then module
  * arguments, all through one parser; every value is validated, unknown keys are errors. */
 #ifndef PAM_TMDB_OPTIONS_H

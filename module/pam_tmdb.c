@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pam_tmdb: the six PAM entry points. Each opens its transaction (options, user), hands the
  * work to the flow (flow.h) and maps the outcome to what the host sees. */
 #include "config.h"

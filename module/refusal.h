@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* refusal.h — why a login was refused, told to the user in one PAM_ERROR_MSG (unless
  * PAM_SILENT): not approved, approved as an account that may not sign in as this user,
  * TMDb unreachable, or a configuration problem (details only in the system log). */

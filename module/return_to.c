@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The host's return address (TMDB_RETURN_TO): taken out of the PAM environment, checked to be
  * loopback http and nothing else, and handed to the options as this login's redirect_to. */
 #include "config.h"

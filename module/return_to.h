@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* return_to.h — the return-address protocol between pam_tmdb and an application host such as
  * tmdb-login. Only constants live here, so that the module and the host read one definition.
  *

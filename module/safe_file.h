@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* safe_file.h — reading files that decide security (config, key file, user map) without
  * following symlinks, with every check made on the open descriptor. */
 #ifndef PAM_TMDB_SAFE_FILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* scope.h — which users pam_tmdb speaks for: a user the system knows with a uid below
  * minimum_uid (root and system accounts, by default) is left to the other modules. */
 #ifndef PAM_TMDB_SCOPE_H

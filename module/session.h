@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* session.h — the credential the module provides (session id + TMDb account) and how it is
  * handed to the host: module data, PAM environment, optional conversation message; and
  * found again by later entry points, possibly in another process. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* text.h — making untrusted text (server messages, usernames, error strings) safe to show
  * or log: control characters removed, invalid UTF-8 replaced, length capped. */
 #ifndef PAM_TMDB_TEXT_H

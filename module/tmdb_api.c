@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TMDb v3 calls. Responses are untrusted: every field is type-checked, tokens and ids are
  * checked for shape, and errors are read for TMDb's status_code. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_api.h — TMDb v3 authentication calls (token/new, session/new, account, session
  * delete) and the strict parsers of their answers; maps TMDb's errors to PAM codes (also for
  * the v4 calls of tmdb_v4.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* TMDb v4 calls. As in tmdb_api.c, answers are untrusted: every field is type-checked, tokens
  * and ids are checked for shape before they are kept, and errors are read for status_code. */
 #include "config.h"

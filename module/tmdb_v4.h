@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_v4.h — TMDb v4 user authentication: a request token (POST /4/auth/request_token), the
  * user's access token once they approved it (POST /4/auth/access_token), its conversion into a
  * v3 session (POST /3/authentication/session/convert/4) and its revocation (DELETE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* txn.h — what one entry-point call works with: the PAM handle, flags, the user, the parsed
  * options and (on demand) the TMDb client over the transaction's HTTP connection. */
 #ifndef PAM_TMDB_TXN_H

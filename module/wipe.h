@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* wipe.h — erase secrets before memory is released.
  * Every buffer that held an API key, access token, request token or session id goes through here. */
 #ifndef PAM_TMDB_WIPE_H

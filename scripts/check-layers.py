@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Checks that module/'s units (x.c and x.h are the unit x) include one another one way only:
 no #include cycle, and, when MODULE_DIR has a layers.txt ("name: unit unit ..." lines, lowest
 layer first), no unit includes a unit of a higher layer and every unit has a layer.

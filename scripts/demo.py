@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The quick-start demo: tmdb-login (the installed program, from the build tree) signs user
 alice in through pam_tmdb.so on the system libpam, against the bundled TMDb stand-in served
 over TLS on loopback with a CA made for this run. A scripted browser ($BROWSER, the tests'

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Quick-start demo: installs what is missing, builds, and signs in with tmdb-login (the installed
 # program) through pam_tmdb.so against the bundled TMDb stand-in (scripts/demo.py).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs the Debian packages listed in scripts/debian-packages.txt (as root, or via sudo).
 # Does nothing when all of them are installed already.
 set -eu

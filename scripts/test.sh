@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Sets up and runs the whole test suite:
 #   1. a normal build (-Werror): unit tests + end-to-end tests (real libpam, stand-in over TLS);
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer, and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """pam_tmdb benchmark (issue #6), run by bench/run.py; see bench/README.md.
 
 Layers: each module imports only the ones listed after it, so every dependency runs one way

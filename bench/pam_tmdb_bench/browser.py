@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The browser rows (issue 12): from the click on Approve in a real browser to the session, with
 tmdb-login as the PAM host. Each run starts tmdb-login (login/tmdb-login) with
 tests/browser/tmdb_browser.py as $BROWSER: headless Chromium opens the stand-in's approval

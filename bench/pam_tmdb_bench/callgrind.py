@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """valgrind --tool=callgrind runs and the parsing of their output: total and inclusive Ir from
 callgrind_annotate, exclusive Ir per (object, function) from the output file itself."""
 

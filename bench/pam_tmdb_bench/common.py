@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Constants, the error type, number formatting and summaries (the lowest layer: imports nothing
 of the bench)."""
 

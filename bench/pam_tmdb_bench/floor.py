@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The HTTP floor: the module's requests, made by one curl process over one connection to the
 same stand-in (rows 2a, 2b and 2c, and the curl reference of the RSS and callgrind rows)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Measurements of fresh processes: wall time in interleaved rounds, request/connection counts
 from the stand-in's /_standin/stats (checked on every run), peak RSS from GNU time. Knows
 nothing of rows: it gets jobs, a stats function and an error list."""

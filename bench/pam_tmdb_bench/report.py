@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The Markdown report: header (machine, load, how runs were made), the table, the callgrind
 tables and the errors. Gets data only (imports nothing of the bench but common)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The rig: what every row runs against. A private tmdb-standin over HTTPS on loopback (test CA
 made at run time, --auto-approve), the PAM service and pam_tmdb config files in a temporary
 directory, and the commands of the hosts (tmdb-host, pamtester under pam_wrapper).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The benchmark's rows: ONE table, ROWS, in the order of the report (and of the measurements),
 and the PAM services they run. Data only: runner.py measures a row by its kind.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Walks the table of rows.py: each row is measured by the method of its kind (Runner.KINDS: the
 method _KIND), with the rig, the curl floor, measure and callgrind, and becomes one line of the
 table (cells as text), results for --json and, for a wrong count, an error."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """tmdb_browser.py URL: a scripted user at TMDb's approval page, usable as $BROWSER.
 
 Called with the approval URL, or (as tmdb-login calls a browser) the file:// URL of a local

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Shared pytest fixtures for the end-to-end tests.
 
 tls           session: test CA, server certs (good, untrusted, wrong host, expired); see

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A scripted browser for tmdb-login's tests, started by tmdb-login as $BROWSER with the
 file:// URL of its private page as its one argument (tests/e2e/test_tmdb_login.py): like a
 browser it reads the page and follows its meta refresh to the approval URL.

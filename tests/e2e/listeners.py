@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Listeners on loopback for the tests about proxies: one that only counts the connections it
 gets (a would-be proxy that must stay unused) and a minimal HTTP CONNECT proxy."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## tests/e2e/: end-to-end tests (pytest) driving real PAM hosts against the TMDb stand-in.
 if HAVE_MHD
 TESTS += tests/e2e/run-pytest.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Helpers to drive PAM hosts from the end-to-end tests (stdlib only).
 
 tmdb-host (tests/host/tmdb-host) is the project's own PAM host: it runs PAM operations on the

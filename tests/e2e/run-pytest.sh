@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Runs the end-to-end suite against this build (make check sets TMDB_BUILDDIR and friends).
 # TMDB_HOST_WRAPPER (e.g. a valgrind command) prefixes every PAM host process.
 set -e

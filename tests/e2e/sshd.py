@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A real OpenSSH sshd on loopback for the end-to-end tests (root only), and a paramiko client.
 
 ``Sshd(workdir, pam_lines, users)`` starts ``/usr/sbin/sshd -D`` on 127.0.0.1 and a free port,

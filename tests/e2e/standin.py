@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Run and drive tests/standin/tmdb-standin, the loopback TMDb stand-in.
 
 Python standard library only. Used by conftest.py fixtures; usable on its own:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """pam_sm_authenticate end to end: the three TMDb steps, the conversation the host sees, the
 approval modes, and how the session is handed over (SPEC: Entry points, Conversation,
 Handing the session to the host)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Binding the TMDb account to the PAM user (SPEC: account_match, user_map; Return codes):
 a session that will not be handed over is deleted on the server."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The stand-in's approval pages as a browser sees them (tests/standin/browser.c, signin.c).
 
 Without a browser (http.client, redirects not followed): the sign-in form, the cookie and its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The whole round trip with a real browser: tmdb-login (man/tmdb-login.1) runs pam_tmdb
 through the real libpam against the HTTPS stand-in, opens the approval URL in
 tests/browser/tmdb_browser.py (headless Chromium) given as $BROWSER; the browser signs in on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """A threaded host (issue "Hardening proof"; SPEC: Entry points, Session cache). One tmdb-host
 process runs many PAM transactions at once on the real libpam (--threads T --repeat N: each
 thread its own pam_start/pam_end per transaction), as a media server or a display manager

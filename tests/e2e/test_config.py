@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Configuration end to end (SPEC: Configuration): every bad value, missing credential,
 insecure file or forbidden scheme is logged with the key's name, gives PAM_SERVICE_ERR, and
 sends no request at all."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Self-tests of tmdb-host and the pamhost helpers, with system PAM modules (pam_permit, pam_deny,
 pam_debug, pam_env, pam_echo, pam_unix), tmdb-host's own network-free pam_hostcheck.so, a local
 approval server, and pamtester under pam_wrapper. No pam_tmdb, no network, no root needed."""

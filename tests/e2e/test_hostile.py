@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The hostile-server matrix (issue "Hardening proof"; SPEC: Network rules, Return codes,
 Conversation). A module that runs inside login, sshd and su must never crash, hang, leak or
 show the server's text raw, whatever the server does.

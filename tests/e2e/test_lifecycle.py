@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The trusted-device mode (reuse_session=yes, pam_tmdb.conf(5)): the remembered session's file,
 silent reuse, revocation, setcred/acct_mgmt/open_session/close_session in the orders real hosts
 use, and the cache's defences against planted files and hostile user names. Every test here

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Network rules end to end (SPEC: Network rules, Return codes): TLS always verified, no
 redirects, bounded time and size, retries with Retry-After, one connection, TMDb error bodies."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Callers the module cannot see: the caller that put a setuid host in motion (su, sudo), and
 callers that cannot put the approval URL in front of a person (cron, scripts, sudo -n).
 

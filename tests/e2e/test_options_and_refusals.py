@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Options that never surprise (pam_tmdb.conf(5)): defaults that follow what the administrator
 set, arguments that win over the file, bare keys; and refusals that tell the user why, in one
 PAM_ERROR_MSG (pam_tmdb(8) "MESSAGES")."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The host's return address (pam_tmdb(8), RETURN ADDRESS; module/return_to.h): a host that
 listens on loopback for the browser coming back puts TMDB_RETURN_TO into the PAM environment
 (tmdb-host --set-env). With allow_return_to=yes the module sends it to TMDb as redirect_to

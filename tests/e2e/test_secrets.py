@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Secrets stay secret (issue "Hardening proof"; SPEC: Conversation, Configuration `debug`,
 Session cache). Representative flows run with the module argument ``debug`` (the most
 talkative setting) and conv_session off; afterwards no log line and no conversation message

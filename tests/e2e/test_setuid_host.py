@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Tests of tmdb-setuid-host itself (tests/host/setuid_host.c), the setuid-root PAM host that
 module tests run as an unprivileged user with a hostile environment: ids, op results,
 conversation lines, PAM environment, and that the environment given is exactly the one the

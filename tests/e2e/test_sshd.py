@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """pam_tmdb under a real OpenSSH sshd (pam_tmdb(8) EXAMPLES "OpenSSH", CONVERSATION).
 
 One sshd per test module (tests/e2e/sshd.py: its own mount namespace with a private

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Tests of tmdb-standin itself: the TMDb endpoints, their likeness to the recorded
 TMDb responses in tests/data/tmdb-captures/, the browser pages, faults, counters and the
 request log."""

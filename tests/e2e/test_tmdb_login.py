@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """tmdb-login (login/, man/tmdb-login.1): the installed program that runs the TMDb login
 through PAM for the user, through the real libpam, pam_tmdb.so and the stand-in.
 

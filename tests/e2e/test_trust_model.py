@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The trust model (pam_tmdb(8) "SECURITY MODEL", SECURITY.md "Safe by default"): presence by
 default, nothing left alive, scope, binding, secrets, the caller's environment, trust anchors
 and paths. Each test is one of the reproduced findings turned around: it fails on the module

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """flow=v4 end to end (issue 13): a v4 request token, the user's approval (prompt and poll
 mode, QR code), the user's access token, converted into a v3 session; the host gets the v3
 session as in v3 and also TMDB_ACCESS_TOKEN / TMDB_ACCOUNT_OBJECT_ID; logout, a refused login

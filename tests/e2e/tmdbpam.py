@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """pam_tmdb under test: a generated config file and PAM service directory per test, and a
 run() that drives tmdb-host (the project's PAM host on the real libpam) through them.
 

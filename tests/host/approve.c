@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Browser approval at the TMDb stand-in: the approval URL with its query string and fragment
  * removed, then "/allow?user=NAME" (NAME percent-encoded) or "/deny" appended; one HTTPS GET with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The conversation function: prints every message as a "conv" event, answers prompts from the
  * --answer list ("" once it runs out), picks approval URLs out of PAM_TEXT_INFO messages and

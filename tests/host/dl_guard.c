@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dlopen/dlclose guard for --fork-during-threads. glibc (2.36 here) lets fork() run while
  * another thread is inside dlopen or dlclose: the child inherits the dynamic linker's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --fork-during-threads K: while the worker threads run their PAM transactions, the main thread
  * forks K times, --fork-interval-ms apart. Each child is a copy of the process with only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tmdb-host: a pamtester-like PAM host for pam_tmdb's end-to-end tests, demo and benchmark.
  * Shared types and the small interfaces between its files:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * JSON event output. Strings are escaped so that every line is valid JSON whatever the module sent:
  *   "  \  -> \" \\ ;  control characters U+0000..U+001F and U+007F -> \u00XX ;

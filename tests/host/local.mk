@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## tests/host: tmdb-host, the PAM host used by the end-to-end tests, the demo and the benchmark,
 ## and pam_hostcheck.so, a network-free module with pam_tmdb's conversation shapes that only
 ## tmdb-host's own tests load (tests/e2e/test_host.py).

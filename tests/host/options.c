@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb-host command line. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>

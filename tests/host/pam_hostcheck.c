@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pam_hostcheck.so: a tiny PAM module for tmdb-host's own tests only (never installed). It has the
  * conversation shapes of pam_tmdb without any network:

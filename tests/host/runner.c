@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Runs the op list: once (events for everything), or --repeat N times on each of --threads T
  * threads, each round its own pam_start/pam_end transaction with its own conversation state,

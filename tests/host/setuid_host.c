@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tmdb-setuid-host: the smallest PAM host that can run setuid root.
  *

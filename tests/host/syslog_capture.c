@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Syslog capture. libpam's pam_syslog()/pam_vsyslog() end in libc's syslog (__syslog_chk in a
  * fortified libpam). This executable defines those symbols and is linked with --export-dynamic,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """Fixtures of the package round trip (tests/pkg/test_package.py).
 
 package   session: the libpam-tmdb .deb, .changes and build log. Built once with

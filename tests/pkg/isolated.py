@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """An isolated root for installing a package without touching the machine (root only).
 
 ``IsolatedRoot(scratch)`` keeps one overlayfs upper directory per overlaid tree (/etc, /usr,

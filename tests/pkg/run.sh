@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The package round trip (tests/pkg/test_package.py): builds libpam-tmdb in a scratch copy of the
 # tree, runs lintian, and installs, enables, uses, disables and purges it in an isolated root.
 # Needs root. TMDB_BUILDDIR: a configured build tree with tests/standin/tmdb-standin and

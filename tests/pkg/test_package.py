@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 """The libpam-tmdb package, round trip: build it, lintian it, then in an isolated root (a
 private mount namespace with overlays on /etc, /usr and /var, see isolated.py) install it,
 enable its pam-auth-update profile, sign in through the real common-* stack against the TMDb

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browser.c: the approval pages, as TMDb's site has them. v3:
  * /authenticate/<token>[?redirect_to=URL]; v4: /auth/access?request_token=<token>
  * (its redirect_to is the one given when the token was made). A GET shows the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browser.h: the pages a user's browser sees, HTML, no API key: the approval
  * page /authenticate/<token> (v4: /auth/access?request_token=<token>) with
  * sign-in (/login), Approve and Deny, and the GET shortcuts

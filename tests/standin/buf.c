@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buf.c: growable buffer and JSON/HTML escaping. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buf.h: a growable byte buffer with JSON-writing helpers.
  * Out of memory aborts: the stand-in is a test tool, not a service. */
 #ifndef STANDIN_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* control.c: /_standin/ endpoints. Mutations are POST, reads are GET;
  * every argument is a query parameter. Answers are JSON. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* control.h: the test-control API under /_standin/ (no auth, not counted
  * as API traffic): faults, reset, revoke/approve, stats and request log. */
 #ifndef STANDIN_CONTROL_H

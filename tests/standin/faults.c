@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* faults.c: fault options and the ordered fault queue. */
 #include "config.h"
 

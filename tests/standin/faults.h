@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* faults.h: the queue of injected faults, matched by exact path (and
  * optionally method), applied in the order they were installed. */
 #ifndef STANDIN_FAULTS_H

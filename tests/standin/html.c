@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* html.c: HTML framing for the browser pages. Everything a caller passes as
  * text is escaped here; only the fixed markup is written raw. */
 #include "config.h"

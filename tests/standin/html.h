@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* html.h: framing shared by the browser-facing pages (approval pages and
  * sign-in): an HTML document around a title, a one-paragraph message page,
  * and the log line for refused browser input. */

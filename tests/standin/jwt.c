@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jwt.c: JWT-shaped opaque tokens for the v4 endpoints. */
 #include "config.h"
 

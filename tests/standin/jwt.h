@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jwt.h: tokens shaped like TMDb's v4 ones, JSON Web Tokens (three base64url parts joined by
  * '.'): a fixed header, the given JSON payload, a random "signature". The stand-in never
  * verifies them: it looks them up in its state, as TMDb's clients must treat them as opaque. */

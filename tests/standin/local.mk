@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## tests/standin: tmdb-standin, a loopback HTTP/HTTPS stand-in for TMDb's v3 and v4
 ## authentication APIs (libmicrohttpd), used by tests/e2e and bench/.
 if HAVE_MHD

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* main.c: tmdb-standin's command line, start-up and shutdown.
  *
  * tmdb-standin [--bind ADDR] [--port N] [--port-file PATH]

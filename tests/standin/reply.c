@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* reply.c: response framing and the fault modifiers that act on it. */
 #include "config.h"
 

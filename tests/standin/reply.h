@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* reply.h: framing. A handler fills a struct reply; reply_send turns it
  * into a TMDb-looking chunked response and applies the request's fault
  * modifiers (headers, trickle, truncation, endless body). */

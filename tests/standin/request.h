@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* request.h: one HTTP request as the handlers see it. */
 #ifndef STANDIN_REQUEST_H
 #define STANDIN_REQUEST_H

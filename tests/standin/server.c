@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* server.c: MHD glue, per-request context, dispatch and logging. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* server.h: the libmicrohttpd daemon: one thread per connection,
  * request bodies gathered, then dispatched to the API, browser or control
  * handlers with faults, counters and the request log applied. */

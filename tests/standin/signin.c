@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* signin.c: browser sign-in for the approval pages, as TMDb's site has it.
  * A sign-in is a random cookie value mapped to an account. The table lives
  * here, process-wide, rather than in struct state: it is browser state, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* signin.h: who the browser is signed in as. POST /login checks an account's
  * password (the --account one) and sets a cookie naming a sign-in; the
  * approval pages ask signin_account() which account that is. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* standin.h: the stand-in's shared context, handed to every handler. */
 #ifndef STANDIN_STANDIN_H
 #define STANDIN_STANDIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state.c: accounts, request tokens and sessions behind one mutex; the v4
  * parts (v4 request tokens, access tokens) are in state_v4.c. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state.h: the stand-in's TMDb world: accounts (fixed at start-up),
  * request tokens (v3 and v4), v4 access tokens and sessions (mutex-protected,
  * safe from any thread). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state_internal.h: what state.c shares with state_v4.c and nobody else.
  * Every function here expects the caller to hold st->mu. */
 #ifndef STANDIN_STATE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* state_v4.c: the v4 side of the stand-in's world. v4 request tokens live in
  * the same table as v3 ones (so approve, deny and expire work on both, from
  * the browser pages and the control API) but only /4/ endpoints take them;

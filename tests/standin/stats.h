@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* stats.h: connection and request counters and the log of recent API
  * requests, for the control API. Thread-safe. */
 #ifndef STANDIN_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_api.c: routing, and the TMDb v3 authentication and account endpoints.
  *
  * Order of checks: unknown path -> 404 status 34; bad or missing API key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_api.h: the TMDb endpoints: routing (v3 and v4), credential check,
  * and the v3 authentication and account handlers (v4's: tmdb_v4_api.h). */
 #ifndef STANDIN_TMDB_API_H

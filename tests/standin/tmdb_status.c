@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_status.c: TMDb's documented status codes. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_status.h: TMDb's table of API status codes: their messages and
  * the HTTP status each one comes with. */
 #ifndef STANDIN_TMDB_STATUS_H

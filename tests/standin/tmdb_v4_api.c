@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_v4_api.c: the v4 endpoints, with TMDb's shapes and errors: a
  * request token answers {status_message, request_token, success,
  * status_code 1}; the access token {account_id (a string), access_token,

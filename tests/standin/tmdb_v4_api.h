@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tmdb_v4_api.h: TMDb's v4 user authentication (/4/auth/request_token,
  * /4/auth/access_token POST and DELETE) and the v3 endpoint that turns a v4
  * user access token into a session (/3/authentication/session/convert/4).

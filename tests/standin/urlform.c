@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* urlform.c: urlencoded form fields and query values. Browsers post forms
  * as name=value&name=value with '+' for a space and %XX for other bytes. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* urlform.h: the two halves of application/x-www-form-urlencoded that the
  * browser pages need: reading one field of a posted form, and writing a
  * query value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* util.c: random identifiers, timestamps, number parsing, sleeps. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* util.h: random identifiers, TMDb-style timestamps, number parsing and
  * sleeps that end early when the stand-in shuts down. */
 #ifndef STANDIN_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* check.h — the unit tests' assertions: TAP lines on stdout, the exit status counts failures. */
 #ifndef PAM_TMDB_CHECK_H
 #define PAM_TMDB_CHECK_H

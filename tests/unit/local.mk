@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 ## tests/unit/: C unit tests linked against the module's convenience library.
 unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLAGS) $(PAM_CFLAGS)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The module's parsers against live TMDb answers recorded in tests/data/tmdb-captures (make
  * passes that directory as TMDB_CAPTURES_DIR): every captured body must be read the way the
  * module needs it. */

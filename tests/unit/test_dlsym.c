@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The built module exports the six pam_sm_* entry points and nothing else of ours. */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # module/'s units include one another in one direction only: scripts/check-layers.py finds no
 # #include cycle and no include of a higher layer (module/layers.txt) there, and does find the
 # cycle, the upward include and the unit without a layer planted in scratch copies (so it can fail).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the option parser: defaults, file syntax, every kind of value, validation. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of everything that reads untrusted bytes: JSON fields, TMDb answers, times,
  * server text, cache files and names, the user map. */
 #include "config.h"

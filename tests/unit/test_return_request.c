@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of return_judge (login/return_request.h): the one request of the browser coming
  * back to tmdb-login's loopback listener. The expected verdicts are what tmdb-login(1) and
  * return_request.h promise: exactly GET <path>?request_token=TOKEN&approved=true (or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of return_to_check: which return addresses a host may give (return_to.h), with
  * the boundaries of the port and of the length; the e2e tests (test_return_to.py) take the
  * same rules through the PAM environment. */
