@@ -676,6 +676,16 @@ out:
 	return rc;
 }
 
+/* The PAM service a log line names; tools that load the options without a PAM handle
+ * (tmdbctl, the unit tests) have none. */
+static const char *service_name(pam_handle_t *pamh)
+{
+	const void *service = NULL;
+	if (pamh == NULL || pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+		return "?";
+	return service;
+}
+
 static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc, const char **argv)
 {
 	for (int i = 0; i < argc; i++) {
@@ -691,12 +701,10 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 		key = split_assignment(copy, &value);
 		if (options_is_secret(key)) {
 			/* /etc/pam.d is world-readable: name the key, never the value */
-			const void *service = NULL;
-			if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
-				service = "?";
+			const char *service = service_name(pamh);
 			pam_syslog(pamh, LOG_ERR, "module argument of service %.64s: %s is not allowed here (files in "
 				   "/etc/pam.d are readable by everyone); put it in %s or api_key_file",
-				   (const char *)service, key, TMDB_DEFAULT_CONF);
+				   service, key, TMDB_DEFAULT_CONF);
 			wipe_free_str(copy);
 			return PAM_SERVICE_ERR;
 		}
@@ -708,10 +716,8 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 		err[0] = '\0';
 		rc = options_set(o, key, value, err, sizeof(err));
 		if (rc == PAM_SERVICE_ERR) {
-			const void *service = NULL;
-			if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
-				service = "?";
-			pam_syslog(pamh, LOG_ERR, "module argument of service %.64s: %s", (const char *)service, err);
+			const char *service = service_name(pamh);
+			pam_syslog(pamh, LOG_ERR, "module argument of service %.64s: %s", service, err);
 		}
 		wipe_free_str(copy);
 		if (rc != PAM_SUCCESS)
@@ -723,7 +729,7 @@ static int apply_arguments(pam_handle_t *pamh, struct tmdb_options *o, int argc,
 int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_options *o)
 {
 	const char *conf = NULL, *path;
-	const void *service = NULL;
+	const char *service;
 	bool absent = false;
 	char err[320];
 	int rc = options_defaults(o);
@@ -751,10 +757,9 @@ int options_load(pam_handle_t *pamh, int argc, const char **argv, struct tmdb_op
 	if (rc != PAM_SUCCESS) {
 		/* name what was read, so that the administrator edits the right file (a build with
 		 * another prefix, or a conf= argument, reads another one than expected) */
-		if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
-			service = "?";
+		service = service_name(pamh);
 		pam_syslog(pamh, LOG_ERR, "configuration: %s; read %s%s and the module arguments of service %.64s", err,
-			   path, absent ? " (which does not exist)" : "", (const char *)service);
+			   path, absent ? " (which does not exist)" : "", service);
 		goto out;
 	}
 	if (o->api_key_file != NULL)

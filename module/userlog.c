@@ -18,7 +18,7 @@ static void item_text(pam_handle_t *pamh, int item, char *dst, size_t cap)
 {
 	const void *v = NULL;
 	dst[0] = '\0';
-	if (pam_get_item(pamh, item, &v) == PAM_SUCCESS && v != NULL)
+	if (pamh != NULL && pam_get_item(pamh, item, &v) == PAM_SUCCESS && v != NULL)
 		text_sanitize(dst, cap, v, strlen(v));
 }
 
