@@ -373,12 +373,9 @@ static bool take_pair(struct http_client *c)
 	return true;
 }
 
-int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out)
+/* libcurl's global set-up, once per process (inside the fork guard: see fork_guard.h). */
+static int curl_ready(pam_handle_t *pamh)
 {
-	const void *data = NULL;
-	struct http_client *c;
-	int rc;
-
 	fork_guard_enter();
 	pthread_once(&curl_once, curl_init_once);
 	fork_guard_leave();
@@ -386,6 +383,18 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
 		return PAM_SERVICE_ERR;
 	}
+	return PAM_SUCCESS;
+}
+
+int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct http_client **out)
+{
+	const void *data = NULL;
+	struct http_client *c;
+	int rc;
+
+	rc = curl_ready(pamh);
+	if (rc != PAM_SUCCESS)
+		return rc;
 	if (!curl_threadsafe && o->debug)
 		pam_syslog(pamh, LOG_DEBUG, "libcurl %s lacks CURL_VERSION_THREADSAFE: a threaded host must call "
 			   "curl_global_init before starting threads", curl_version_text);
@@ -425,13 +434,9 @@ int http_client_open(pam_handle_t *pamh, const struct tmdb_options *o, struct ht
 	struct http_client *c;
 	int rc;
 
-	fork_guard_enter();
-	pthread_once(&curl_once, curl_init_once);
-	fork_guard_leave();
-	if (curl_init_result != CURLE_OK) {
-		pam_syslog(pamh, LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
-		return PAM_SERVICE_ERR;
-	}
+	rc = curl_ready(pamh);
+	if (rc != PAM_SUCCESS)
+		return rc;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return PAM_BUF_ERR;
