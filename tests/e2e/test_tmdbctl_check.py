@@ -251,6 +251,36 @@ def test_lockers_using_the_module_need_the_helper(env):
                             "used by i3lock, xscreensaver")
 
 
+def check_without_helper_option(env):
+    """tmdbctl check as an administrator runs it: the helper path from the configuration's
+    helper key (no --helper), JSON form."""
+    env.write()
+    p = subprocess.run([tmdbctl_binary(), "--conf", str(env.conf_path), "check", "--pam-dir",
+                        str(env.service_dir), "--format", "json"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    for secret in SECRETS:
+        assert secret not in p.stdout and secret not in p.stderr
+    return json.loads(p.stdout)
+
+
+def test_helper_key_names_the_helper_checked(env):
+    """helper = PATH in the configuration is the helper the check looks at, and helper = no is
+    said plainly when a user-run host uses the module."""
+    line = "auth required %s conf=%s" % (module_path(), env.conf_path)
+    own = str(env.dir / "my_helper")
+    env.conf["helper"] = own
+    env.write()
+    write_service(str(env.service_dir), "vlock", [line], other=False)
+    p = one(check_without_helper_option(env), key="helper")
+    assert (p["severity"], p["file"]) == ("warning", own), p
+    assert p["message"] == "the helper is missing: vlock run as the user and cannot read the key without it"
+
+    env.conf["helper"] = "no"
+    p = one(check_without_helper_option(env), key="helper")
+    assert p["severity"] == "warning" and p["fix"] == 'remove "helper = no"', p
+    assert p["message"] == "the helper is off (helper = no): vlock run as the user and cannot read the key"
+
+
 def test_service_arguments_are_read_with_service(env):
     env.write()
     d = str(env.service_dir)
