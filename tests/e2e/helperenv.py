@@ -24,6 +24,8 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 from pamhost import HostResult, builddir, host_command, write_service
 from tmdbpam import API_KEY, ACCESS_TOKEN, module_path
 
@@ -71,11 +73,31 @@ def _root_file(path, text, mode, gid=0):
     return path
 
 
+def unreachable_for_others(path):
+    """The first directory above path that other users cannot enter, or None. The tests run
+    the build's tmdb-host, tmdb-login and pam_tmdb.so as uid NOBODY, as an ordinary user runs
+    installed programs, so the build tree must be reachable (a checkout under a 0700 home is
+    not; .ci/run makes its copy's directory 0755)."""
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        if not os.stat(d).st_mode & 0o001:
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
 class UserRun:
     """The layout above, for one test. ``conf`` and ``args`` as in tmdbpam.PamEnv; write()
     puts them on disk (done by host())."""
 
     def __init__(self, standin):
+        closed = unreachable_for_others(module_path())
+        if closed is not None:
+            # a failure, not a skip: these tests are the only proof of the user-run path
+            pytest.fail("uid %d cannot reach the build tree: %s is not searchable by others; run "
+                        "the tests from a checkout other users can enter" % (NOBODY, closed))
         self.standin = standin
         self._tmp = tempfile.TemporaryDirectory(prefix="helper-", dir="/tmp")
         self.dir = self._tmp.name

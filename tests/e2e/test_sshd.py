@@ -109,6 +109,15 @@ def wait_for(predicate, timeout=10):
     return predicate()
 
 
+def gone_or_zombie(pid):
+    """The process has exited (reaped, or a zombie); it may vanish while it is looked at."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def session_is_live(standin, sid):
     status, _, _ = standin.api("GET", "/3/account", params={"session_id": sid})
     return status == 200
@@ -368,8 +377,7 @@ def test_killed_monitor_and_shell_are_revoked_by_the_next_login(ssh):
         assert "[priv]" in cmdline(monitor), cmdline(monitor)
         assert wait_for(lambda: any(cmdline(p) == "sleep 300 " for p in descendants(monitor)))
         kill_tree(monitor)
-        assert wait_for(lambda: not os.path.exists("/proc/%d" % monitor) or
-                        open("/proc/%d/stat" % monitor).read().rsplit(")", 1)[1].split()[0] == "Z")
+        assert wait_for(lambda: gone_or_zombie(monitor))
         assert live(standin) == before + 2
         nxt = ssh.login(ssh.approver())
         try:
