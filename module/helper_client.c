@@ -449,6 +449,24 @@ int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return rc;
 }
 
+int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	struct tmdb_session s = { 0 };
+	const char *user = NULL;
+	int rc = helper_reexport(pamh, flags, argc, argv);
+
+	if (rc != PAM_SUCCESS || open_path(pamh, argc, argv, &a) != PAM_SUCCESS || current_user(pamh, &user) != PAM_SUCCESS)
+		return rc;
+	if (session_find(pamh, &s) != PAM_SUCCESS)
+		return rc; /* nothing this login holds */
+	if (run_op(pamh, flags | PAM_SILENT, &a, HP_OP_RECORD, user, NULL, &s, NULL, NULL) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not record the session; if this "
+			   "login dies it stays alive on the server");
+	session_clear(&s);
+	return rc;
+}
+
 void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct client_args a;
