@@ -17,7 +17,7 @@ from helperenv import HELPER_GID, NOBODY, TMDB_USER, USER, UserRun, unavailable
 from journal_helpers import boot_id, dead_pid, start_time
 from pamhost import HostResult, host_command
 from test_tmdbctl import tmdbctl_binary
-from tmdbpam import count
+from tmdbpam import assert_host_survived, count
 
 SESSION_DELETE = "/3/authentication/session"
 
@@ -131,6 +131,27 @@ def test_a_credential_request_through_the_helper_is_not_recorded(user_run):
     assert r.rc == 0, r.dump()
     assert records(user_run) == []
     assert r.env["TMDB_SESSION_ID"] in live(user_run)   # kept: the host asked for it
+
+
+@pytest.mark.parametrize("how", ["account refused by pam_deny", "host gives up (pam_end(PAM_ABORT))"])
+def test_a_login_refused_after_authenticate_through_the_helper_is_deleted(user_run, how):
+    before = live(user_run)
+    if how.startswith("account"):
+        user_run.write()
+        line = open(os.path.join(user_run.service_dir, user_run.service)).read().splitlines()
+        user_run.lines = [l for l in line if l.startswith(("auth", "account"))] + \
+            ["account required pam_deny.so"]
+        r = user_run.host("authenticate acct_mgmt", approve_as=TMDB_USER)
+        assert r.op_list == [("authenticate", "PAM_SUCCESS"), ("acct_mgmt", "PAM_AUTH_ERR")], r.dump()
+    else:
+        r = user_run.host("authenticate end:abort", approve_as=TMDB_USER)
+        assert r.op_list[0] == ("authenticate", "PAM_SUCCESS"), r.dump()
+    assert_host_survived(r)   # the guard ran inside pam_end
+    assert live(user_run) == before, r.dump()
+    assert count(user_run.standin, "DELETE", SESSION_DELETE) == 1
+    assert "the helper ended its TMDb session" in "\n".join(r.log_messages), r.dump()
+    assert records(user_run) == [] and set_aside(user_run) == []
+    assert not user_run.wait_no_helper()
 
 
 def root_login(user_run):
