@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "conv.h"
 #include "flow.h"
 #include "helper_client.h"
+#include "journal.h"
 #include "module_data.h"
 #include "options.h"
 #include "refusal.h"
@@ -28,6 +30,7 @@
 #include "txn.h"
 
 #define TAKEN_TIMEOUT_MS (30 * 1000)
+#define HELPER_MAX_RECORDS 64 /* open logins of one user the helper records */
 #define MSG_NOT_OWN "Not signed in: a program run by one user may sign in only that user's own account."
 
 /* Printable text without controls (PAM items, the service name). */
@@ -277,6 +280,82 @@ static int logout(pam_handle_t *pamh, const struct hp_request *req, struct hp_re
 	return rc;
 }
 
+/* Records of one user, counted (record_for_host). */
+struct own_count {
+	const char *user;
+	int n;
+};
+
+static int count_own(void *ctx, const char *name, const struct journal_entry *e)
+{
+	struct own_count *c = ctx;
+	(void)name;
+	if (strcmp(e->user, c->user) == 0)
+		c->n++;
+	return 0;
+}
+
+/* The journal record of the login the host opened, held by the host itself: the process at
+ * the other end of the helper's socket (SO_PEERCRED), which will close the login through the
+ * helper. When the host dies first, the record is an orphan and its session is revoked by
+ * the next authentication on the host or tmdbctl revoke --orphans. The record is the
+ * caller's (owned by its uid, the helper's group, 0600), and root's readers take it only
+ * when it names that same user. */
+static int record_for_host(struct txn *t, const struct tmdb_session *s)
+{
+	struct own_count count = { t->user, 0 };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct proc_id host = { 0 };
+	char name[JOURNAL_NAME_LEN];
+	struct journal j;
+	int rc = PAM_SYSTEM_ERR;
+
+	if (!t->opts.logout_on_close || t->opts.state_dir == NULL)
+		return PAM_SUCCESS; /* kept on purpose, or no journal: never recorded */
+	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred) ||
+	    cred.pid <= 0 || cred.uid != getuid()) {
+		relay_audit(LOG_WARNING, "session journal: cannot tell which process holds the login");
+		return PAM_SYSTEM_ERR;
+	}
+	host.pid = cred.pid;
+	if (proc_start_time(host.pid, &host.start) != 0) {
+		relay_audit(LOG_NOTICE, "session journal: the host is gone before its session was recorded");
+		return PAM_SYSTEM_ERR;
+	}
+	if (journal_open(t->pamh, t->opts.state_dir, &j) != 0)
+		return PAM_SYSTEM_ERR;
+	/* a user's records are bounded: the helper writes into a directory of root's */
+	journal_walk(&j, t->pamh, false, count_own, &count);
+	if (count.n >= HELPER_MAX_RECORDS)
+		pam_syslog(t->pamh, LOG_WARNING, "session journal: %s already has %d records; this session is not "
+			   "recorded", t->user, count.n);
+	else if (journal_add_held(&j, t->pamh, t->user, s, &host, name) == 0)
+		rc = PAM_SUCCESS;
+	journal_close(&j);
+	return rc;
+}
+
+/* open_session in the host: record the session it holds, with the host as its holder. */
+static int record(pam_handle_t *pamh, const struct hp_request *req, struct hp_result *res)
+{
+	struct txn t;
+	int rc;
+
+	if (!req->has_session) {
+		relay_audit(LOG_WARNING, "bad input from the caller: nothing to record");
+		rc = PAM_SERVICE_ERR;
+	} else if ((rc = open_txn(req, pamh, &t)) == PAM_SUCCESS) {
+		rc = hold(pamh, req);
+		if (rc == PAM_SUCCESS)
+			rc = record_for_host(&t, &req->session);
+		txn_end(&t);
+	}
+	res->rc = (uint32_t)rc;
+	relay_send_result(res);
+	return rc;
+}
+
 int serve(const struct hp_request *req)
 {
 	struct hp_result res;
@@ -313,6 +392,8 @@ int serve(const struct hp_request *req)
 		rc = authenticate(pamh, req, &res);
 	else if (req->op == HP_OP_ACCOUNT)
 		rc = account(pamh, req, &res);
+	else if (req->op == HP_OP_RECORD)
+		rc = record(pamh, req, &res);
 	else
 		rc = logout(pamh, req, &res);
 	hp_result_clear(&res);

@@ -362,6 +362,75 @@ static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, ui
 	return rc;
 }
 
+/* The login through the helper that does not go on (pam_end with an error status after
+ * authenticate succeeded: another module's account check refused it, or the host gave up):
+ * the helper ends its session, as login_guard.c does in process. Copies of what it needs,
+ * since other module data and pam_get_data are not to be relied on inside pam_end. A
+ * pam_end(PAM_SUCCESS) (a credential request, or a login that ended with its session open)
+ * keeps the session; close_session disarms it; a forked child's pam_end is not the login's
+ * end. */
+#define GUARD_DATA_NAME "pam_tmdb_helper_guard"
+
+struct helper_guard {
+	pid_t owner;
+	struct tmdb_session s;
+	char *user, *helper;
+	int argc;
+	char *argv[HP_MAX_ARGS];
+};
+
+static void guard_free(struct helper_guard *g)
+{
+	session_clear(&g->s);
+	free(g->user);
+	free(g->helper);
+	for (int i = 0; i < g->argc; i++)
+		free(g->argv[i]);
+	free(g);
+}
+
+static void guard_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct helper_guard *g = data;
+	int status = error_status & ~(PAM_DATA_SILENT | PAM_DATA_REPLACE);
+
+	if ((error_status & PAM_DATA_REPLACE) == 0 && g->owner == getpid() && status != PAM_SUCCESS) {
+		struct client_args a = { .helper = g->helper, .argc = g->argc };
+		for (int i = 0; i < g->argc; i++)
+			a.argv[i] = g->argv[i];
+		if (run_op(pamh, PAM_SILENT, &a, HP_OP_LOGOUT, g->user, NULL, &g->s, NULL, NULL) == PAM_SUCCESS)
+			pam_syslog(pamh, LOG_NOTICE, "the login did not go on after authentication: the helper ended "
+				   "its TMDb session");
+		else
+			pam_syslog(pamh, LOG_WARNING, "the login did not go on after authentication, and the helper "
+				   "could not end its TMDb session");
+	}
+	guard_free(g);
+}
+
+static void guard_arm(pam_handle_t *pamh, const struct client_args *a, const char *user)
+{
+	struct helper_guard *g = calloc(1, sizeof(*g));
+	bool ok = g != NULL;
+
+	if (ok) {
+		g->owner = getpid();
+		g->user = strdup(user);
+		g->helper = strdup(a->helper);
+		ok = g->user != NULL && g->helper != NULL && session_find(pamh, &g->s) == PAM_SUCCESS;
+		for (int i = 0; ok && i < a->argc; i++) {
+			g->argv[i] = strdup(a->argv[i]);
+			ok = g->argv[i] != NULL;
+			g->argc = i + 1;
+		}
+	}
+	if (ok && pam_set_data(pamh, GUARD_DATA_NAME, g, guard_cleanup) == PAM_SUCCESS)
+		return;
+	if (g != NULL)
+		guard_free(g);
+	pam_syslog(pamh, LOG_WARNING, "cannot keep track of the session: a refused login will not delete it");
+}
+
 int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct client_args a;
@@ -387,6 +456,8 @@ int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 		return_to[HP_MAX_ARG] = '\0'; /* still too long for return_to_check: refused there */
 	if (rc == PAM_SUCCESS)
 		rc = run_op(pamh, flags, &a, HP_OP_AUTHENTICATE, user, return_to, NULL, NULL, &answered);
+	if (rc == PAM_SUCCESS)
+		guard_arm(pamh, &a, user);
 	/* the helper tells its own refusals; when it could not be asked, as pam_sm_authenticate
 	 * tells an unconfigured module: every user in scope, not root and the system accounts */
 	if (rc != PAM_SUCCESS && !answered &&
@@ -449,6 +520,24 @@ int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return rc;
 }
 
+int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct client_args a;
+	struct tmdb_session s = { 0 };
+	const char *user = NULL;
+	int rc = helper_reexport(pamh, flags, argc, argv);
+
+	if (rc != PAM_SUCCESS || open_path(pamh, argc, argv, &a) != PAM_SUCCESS || current_user(pamh, &user) != PAM_SUCCESS)
+		return rc;
+	if (session_find(pamh, &s) != PAM_SUCCESS)
+		return rc; /* nothing this login holds */
+	if (run_op(pamh, flags | PAM_SILENT, &a, HP_OP_RECORD, user, NULL, &s, NULL, NULL) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not record the session; if this "
+			   "login dies it stays alive on the server");
+	session_clear(&s);
+	return rc;
+}
+
 void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct client_args a;
@@ -460,6 +549,7 @@ void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return;
 	if (session_find(pamh, &s) != PAM_SUCCESS)
 		return; /* nothing this login holds */
+	pam_set_data(pamh, GUARD_DATA_NAME, NULL, NULL); /* the login closes: nothing left to guard */
 	if (run_op(pamh, flags, &a, HP_OP_LOGOUT, user, NULL, &s, &forget, NULL) != PAM_SUCCESS)
 		pam_syslog(pamh, LOG_WARNING, "logout_on_close: the helper could not end the session");
 	if (forget)

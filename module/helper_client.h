@@ -32,6 +32,12 @@ int helper_account(pam_handle_t *pamh, int flags, int argc, const char **argv);
  * export_env said at authenticate; nothing known is PAM_SUCCESS. No helper is started. */
 int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
+/* open_session: as helper_reexport, then the helper records the session in the journal with
+ * this process as its holder (pam_tmdb(8) "SESSION JOURNAL"): if this host dies before
+ * close_session, the session is an orphan and is revoked. A failed record is logged, never
+ * fatal. */
+int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
+
 /* close_session: the helper ends this login's session on the server (logout_on_close);
  * failures are logged and never block the logout. */
 void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv);

@@ -38,7 +38,9 @@
 enum hp_type { HP_REQUEST = 1, HP_CONV = 2, HP_CONV_REPLY = 3, HP_LOG = 4, HP_RESULT = 5, HP_TAKEN = 6 };
 
 /* what the helper is asked to do: pam_sm_authenticate's, acct_mgmt's or close_session's work */
-enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3 };
+/* RECORD: the host opened the session it holds; the helper records it in the journal with the
+ * host as its holder (pam_tmdb_helper(8)). */
+enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3, HP_OP_RECORD = 4 };
 
 struct hp_request {
 	uint32_t version;       /* HP_VERSION */

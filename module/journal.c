@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,12 +142,26 @@ static const char *dir_problem(int fd)
 	return NULL;
 }
 
+/* The subdirectory is the state_dir owner's: a user's directory in root's state_dir is not
+ * the journal. */
+static const char *same_owner(int parent, int sub)
+{
+	struct stat p, d;
+	if (fstat(parent, &p) != 0 || fstat(sub, &d) != 0 || p.st_uid != d.st_uid)
+		return "its " JOURNAL_SUBDIR " directory is not owned by the state_dir's owner";
+	return NULL;
+}
+
 static int open_subdir(int parent)
 {
 	struct stat st;
 	int fd = openat(parent, JOURNAL_SUBDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	/* only the state_dir's owner creates it: the helper (not root) never makes a directory
+	 * of its own in root's state_dir */
+	if (fstat(parent, &st) != 0 || st.st_uid != geteuid())
+		return -1;
 	if (mkdirat(parent, JOURNAL_SUBDIR, 0700) != 0 && errno != EEXIST)
 		return -1;
 	fd = openat(parent, JOURNAL_SUBDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -182,7 +197,7 @@ int journal_open(pam_handle_t *pamh, const char *state_dir, struct journal *j)
 		j->dfd = open_subdir(dfd);
 		if (j->dfd < 0)
 			why = "cannot open or create its " JOURNAL_SUBDIR " directory";
-		else if ((why = dir_problem(j->dfd)) != NULL) {
+		else if ((why = dir_problem(j->dfd)) != NULL || (why = same_owner(dfd, j->dfd)) != NULL) {
 			close(j->dfd);
 			j->dfd = -1;
 		}
@@ -228,10 +243,36 @@ static void make_name(const struct journal *j, const struct proc_id *holder, cha
 	snprintf(name, JOURNAL_NAME_LEN, "r-%.8s-%ld-%llu-%s", j->boot, (long)holder->pid, holder->start, rnd);
 }
 
+/* Fills and writes e (holder and parent set by the caller). */
+static int add_entry(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s,
+		     struct journal_entry *e, bool durable, char *name)
+{
+	int rc;
+
+	e->since = (long long)time(NULL);
+	memcpy(e->boot, j->boot, sizeof(e->boot));
+	e->user = (char *)(uintptr_t)user;
+	e->s.session_id = s->session_id;
+	e->s.access_token = s->access_token;
+	make_name(j, &e->holder, name);
+	rc = write_entry(j, pamh, name, e, durable);
+	if (rc != 0)
+		name[0] = '\0';
+	return rc;
+}
+
+int journal_add_held(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s,
+		     const struct proc_id *holder, char *name)
+{
+	struct journal_entry e = { 0 };
+
+	e.holder = *holder; /* claimed at once: no parent */
+	return add_entry(j, pamh, user, s, &e, true, name);
+}
+
 int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s, char *name)
 {
 	struct journal_entry e = { 0 };
-	int rc;
 
 	if (self_id(&e.holder) != 0) {
 		pam_syslog(pamh, LOG_WARNING, "session journal: cannot read this process's start time");
@@ -241,18 +282,9 @@ int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const s
 	e.parent.pid = getppid();
 	if (e.parent.pid <= 1 || proc_start_time(e.parent.pid, &e.parent.start) != 0)
 		e.parent.pid = 0, e.parent.start = 0;
-	e.since = (long long)time(NULL);
-	memcpy(e.boot, j->boot, sizeof(e.boot));
-	e.user = (char *)(uintptr_t)user;
-	e.s.session_id = s->session_id;
-	e.s.access_token = s->access_token;
-	make_name(j, &e.holder, name);
 	/* not durable: a credential request removes it at pam_end; the claim of a login that
 	 * opens its session writes it durably */
-	rc = write_entry(j, pamh, name, &e, false);
-	if (rc != 0)
-		name[0] = '\0';
-	return rc;
+	return add_entry(j, pamh, user, s, &e, false, name);
 }
 
 /* A record that cannot be trusted is set aside under a name no walk reads again. */
@@ -301,6 +333,76 @@ static bool name_alive(const struct journal *j, const char *name, struct proc_ca
 	return c->rc == 0 && c->start == start;
 }
 
+/* A record the setgid helper wrote for its caller (pam_tmdb_helper(8)): owned by that user,
+ * with the group of the journal's directory (the helper's, never root's), mode 0600, one
+ * link. Root's readers take it only when the user it names is its owner
+ * (owned_by_its_user), so a user's records can only ever end that user's own logins. */
+static const char *helper_record_problem(const struct journal *j, const struct stat *st)
+{
+	struct stat d;
+	if (fstat(j->dfd, &d) != 0 || d.st_uid != 0 || d.st_gid == 0 || st->st_gid != d.st_gid)
+		return "owned by another user (must be root, or its user with the helper's group)";
+	if ((st->st_mode & 07777) != 0600)
+		return "accessible by group or others (must be mode 0600)";
+	if (st->st_nlink != 1)
+		return "has other hard links";
+	return NULL;
+}
+
+static bool owned_by_its_user(const struct journal_entry *e, uid_t owner)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	return getpwnam_r(e->user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL && pw.pw_uid == owner;
+}
+
+/* The record's bytes: root's or the effective user's under safe_read_fd's rules (*owner 0),
+ * or the helper's (helper_record_problem; *owner its uid, which must be the uid of the user
+ * the record names). 0, or -1 with why. */
+static int read_record(const struct journal *j, int fd, char **buf, size_t *len, uid_t *owner, const char **why)
+{
+	struct stat st;
+	size_t got = 0;
+
+	if (fstat(fd, &st) != 0) {
+		*why = "cannot stat";
+		return -1;
+	}
+	*owner = st.st_uid;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -1;
+	}
+	/* root's (or, in a state_dir of a user's own, that user's) under safe_read_fd's rules;
+	 * in the helper safe_read_fd takes root's files only, so its own records come below */
+	if (st.st_uid == 0 || (st.st_uid == geteuid() && helper_record_problem(j, &st) != NULL)) {
+		*owner = 0; /* nothing more to check */
+		return safe_read_fd(fd, JOURNAL_MAX_BYTES, true, buf, len, why) == 0 ? 0 : -1;
+	}
+	if ((*why = helper_record_problem(j, &st)) != NULL)
+		return -1;
+	*buf = malloc(JOURNAL_MAX_BYTES + 1);
+	if (*buf == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, *buf + got, JOURNAL_MAX_BYTES + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (got += (size_t)(n > 0 ? n : 0)) > JOURNAL_MAX_BYTES) {
+			wipe_free(*buf, JOURNAL_MAX_BYTES + 1);
+			*buf = NULL;
+			*why = n < 0 ? "read error" : "too large";
+			return -1;
+		}
+		if (n == 0)
+			break;
+	}
+	*len = got;
+	return 0;
+}
+
 /* Opens and reads one record; fd (when not NULL) keeps the descriptor open. 0, 1 (gone),
  * -1 (damaged: logged and set aside). */
 static int read_entry(struct journal *j, pam_handle_t *pamh, const char *name, struct journal_entry *e, int *fd_out)
@@ -308,6 +410,7 @@ static int read_entry(struct journal *j, pam_handle_t *pamh, const char *name, s
 	const char *why = NULL;
 	char *buf = NULL;
 	size_t len = 0;
+	uid_t owner = 0;
 	int fd, rc;
 
 	if (!plain_name(name)) {
@@ -318,11 +421,13 @@ static int read_entry(struct journal *j, pam_handle_t *pamh, const char *name, s
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
+		if (errno == EACCES && geteuid() != 0)
+			return 1; /* the helper: another user's record, not its to read */
 		set_aside(j, pamh, name, errno == ELOOP ? "is a symbolic link" : "cannot be opened");
 		return -1;
 	}
 	/* type, owner and mode are checked on this descriptor: the file read is the one held */
-	rc = safe_read_fd(fd, JOURNAL_MAX_BYTES, true, &buf, &len, &why);
+	rc = read_record(j, fd, &buf, &len, &owner, &why);
 	if (rc != 0) {
 		close(fd);
 		set_aside(j, pamh, name, why);
@@ -333,6 +438,12 @@ static int read_entry(struct journal *j, pam_handle_t *pamh, const char *name, s
 	if (rc != 0) {
 		close(fd);
 		set_aside(j, pamh, name, "damaged");
+		return -1;
+	}
+	if (owner != 0 && !owned_by_its_user(e, owner)) {
+		journal_entry_clear(e);
+		close(fd);
+		set_aside(j, pamh, name, "owned by a user other than the one it names");
 		return -1;
 	}
 	if (fd_out != NULL)

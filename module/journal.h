@@ -69,6 +69,11 @@ void journal_close(struct journal *j);
 int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s,
 		char *name);
 
+/* Records s for user, held (claimed at once, written durably) by holder: the setgid helper's
+ * record of its caller's login, which the caller will close through the helper. 0 or -1. */
+int journal_add_held(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s,
+		     const struct proc_id *holder, char *name);
+
 /* Makes this process the holder of the record (name, or when name[0] is '\0' the record of
  * session_id, whose name is then written to name). 0, or -1 (none found, or logged). */
 int journal_claim(struct journal *j, pam_handle_t *pamh, const char *session_id, char *name);

@@ -92,7 +92,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	if (rc == PAM_IGNORE)
 		return PAM_SUCCESS; /* out of scope: no session of ours */
 	if (rc != PAM_SUCCESS && t.opts.needs_helper)
-		return helper_reexport(pamh, flags, argc, argv);
+		return helper_open_session(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	/* hosts that skip setcred still get the session exported */

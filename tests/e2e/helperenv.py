@@ -7,7 +7,7 @@ directory of the test's own; hosts run as NOBODY (uid 65534, no supplementary gr
         r = user_run.host("authenticate", approve_as="alice")
 
 * ``dir``: a 0755 directory under /tmp (every component root's: the helper believes no other
-  file) holding the helper copy (root:HELPER_GID 02755), the config (root:HELPER_GID 0640, the
+  file) holding the journal's ``state_dir`` (root:HELPER_GID 0770), the helper copy (root:HELPER_GID 02755), the config (root:HELPER_GID 0640, the
   API key inside), the user map and the CA (root 0644), and a pam.d directory (0755).
 * HELPER_GID stands for the group ``pam_tmdb``: a gid that NOBODY is not in. No group entry is
   needed: the kernel checks numbers; nothing on the machine is changed.
@@ -114,12 +114,22 @@ class UserRun:
         self.conf_path = os.path.join(self.dir, "pam_tmdb.conf")
         self.service_dir = os.path.join(self.dir, "pam.d")
         self.service = "tmdb"
+        # the journal as the package lays it out: root's, the helper's group may enter
+        self.state_dir = os.path.join(self.dir, "state")
+        os.mkdir(self.state_dir)
+        os.chown(self.state_dir, 0, HELPER_GID)
+        os.chmod(self.state_dir, 0o770)
+        sessions = os.path.join(self.state_dir, "sessions")   # root makes it, never the helper
+        os.mkdir(sessions)
+        os.chown(sessions, 0, HELPER_GID)
+        os.chmod(sessions, 0o770)
         self.conf = {
             "api_key": API_KEY,
             "api_url": standin.url,
             "cafile": self.cafile,
             "user_map": self.user_map,
             "cache_dir": "none",
+            "state_dir": self.state_dir,
         }
         self.args = ["helper=%s" % self.helper]
         self.conf_arg = True
@@ -189,7 +199,7 @@ import socket  # noqa: E402
 import struct  # noqa: E402
 
 HP_REQUEST, HP_CONV, HP_CONV_REPLY, HP_LOG, HP_RESULT, HP_TAKEN = 1, 2, 3, 4, 5, 6
-OP_AUTHENTICATE, OP_ACCOUNT, OP_LOGOUT = 1, 2, 3
+OP_AUTHENTICATE, OP_ACCOUNT, OP_LOGOUT, OP_RECORD = 1, 2, 3, 4
 ABSENT = 0xFFFFFFFF
 PAM_TEXT_INFO, PAM_PROMPT_ECHO_ON = 4, 2
 

@@ -36,6 +36,7 @@ EXTRA_DIST += \
 	tests/e2e/helperenv.py \
 	tests/e2e/test_helper.py \
 	tests/e2e/test_helper_direct.py \
+	tests/e2e/test_helper_journal.py \
 	tests/e2e/test_helper_login.py \
 	tests/e2e/test_helper_vlock.py \
 	tests/e2e/test_unrecorded_answers.py \

@@ -185,6 +185,11 @@ def test_install_changes_no_pam_stack(package, root):
     assert root.run(["stat", "-c", "%a %U %G", HELPER]).stdout.split() == ["2755", "root", "pam_tmdb"]
     overrides = root.run(["dpkg-statoverride", "--list"], check=True).stdout
     assert "root pam_tmdb 2755 %s" % HELPER in overrides and "root pam_tmdb 640 %s" % CONFFILE in overrides
+    # the journal: the helper records the sessions of user-run hosts there too (0770 root:pam_tmdb,
+    # shipped 0700 and set by postinst); its sessions/ is made root's, never by the helper
+    assert "root pam_tmdb 770 %s" % STATE_DIR in overrides
+    for d in (STATE_DIR, STATE_DIR + "/sessions"):
+        assert root.run(["stat", "-c", "%a %U %G", d]).stdout.split() == ["770", "root", "pam_tmdb"], d
     assert root.exists(MODULE)
 
 

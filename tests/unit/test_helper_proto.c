@@ -116,8 +116,8 @@ static void test_request_bounds(void)
 	r.version = HP_VERSION;
 	r.op = 0;
 	CHECK(decode_with(&r) == -1, "op 0 refused");
-	r.op = 4;
-	CHECK(decode_with(&r) == -1, "op 4 refused");
+	r.op = 5;
+	CHECK(decode_with(&r) == -1, "op 5 refused");
 	r.op = HP_OP_LOGOUT;
 	CHECK(decode_with(&r) == 0, "op 3 taken");
 	r.has_conv = 1;
