@@ -110,7 +110,8 @@ def _isolation_unavailable():
         # seen: SEGV at address 0 called from pam_unix.so. ASan intercepts crypt() when the host
         # starts, before pam_unix's dlopen brings libcrypt in, so its interceptor has nothing to
         # call. The module's own paths here (scope first, configuration errors) run under ASan in
-        # test_messages.py and test_config.py; these stacks run in the normal phase
+        # test_trust_model.py, test_options_and_refusals.py and test_messages.py; these stacks
+        # run in the normal phase
         return "pam_unix's password check cannot run in a sanitizer-built host (ASan's crypt interceptor)"
     return None
 
