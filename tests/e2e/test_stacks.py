@@ -107,11 +107,11 @@ def _isolation_unavailable():
     if os.environ.get("TMDB_HOST_WRAPPER"):
         return "the mount namespace wrapper and a valgrind wrapper do not combine"
     if os.environ.get("TMDB_SANITIZERS") == "yes":
-        # seen: SEGV at address 0 called from pam_unix.so; most likely ASan's crypt() interceptor, set up when the host
-        # starts, before pam_unix's dlopen brings libcrypt in, so that it has nothing to
-        # call. The module's own paths here (scope first, configuration errors) run under ASan in
-        # test_trust_model.py, test_options_and_refusals.py and test_messages.py; these stacks
-        # run in the normal phase
+        # seen: SEGV at address 0 called from pam_unix.so; most likely ASan's crypt()
+        # interceptor, set up when the host starts, before pam_unix's dlopen brings libcrypt
+        # in, so that it has nothing to call. The module's own paths here (scope first,
+        # configuration errors) run under ASan in test_trust_model.py,
+        # test_options_and_refusals.py and test_messages.py; these stacks run in the normal phase
         return "pam_unix's password check cannot run in a sanitizer-built host (ASan's crypt interceptor)"
     return None
 
