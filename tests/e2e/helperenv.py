@@ -65,6 +65,19 @@ def unavailable():
     return None
 
 
+def user_runs(standin, prepare=None):
+    """The body of every helper test file's user_run fixture: skips where the helper cannot
+    run (unavailable()), one UserRun, shaped by prepare(env) if given, cleaned up after."""
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    env = UserRun(standin)
+    if prepare is not None:
+        prepare(env)
+    yield env
+    env.cleanup()
+
+
 def _root_file(path, text, mode, gid=0):
     with open(path, "w") as f:
         f.write(text)

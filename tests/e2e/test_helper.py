@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, UserRun, unavailable
+from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, user_runs
 from tmdbpam import TEST_ACCOUNT, count, without_refusal
 
 SESSION_DELETE = "/3/authentication/session"
@@ -16,12 +16,7 @@ SESSION_DELETE = "/3/authentication/session"
 
 @pytest.fixture
 def user_run(standin):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
-    env = UserRun(standin)
-    yield env
-    env.cleanup()
+    yield from user_runs(standin)
 
 
 def logs(r):

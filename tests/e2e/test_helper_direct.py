@@ -14,9 +14,9 @@ import urllib.parse
 
 import pytest
 
-from helperenv import (API_KEY, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT, OP_AUTHENTICATE,
-                       OP_LOGOUT, TMDB_USER, DirectHelper, UserRun, frame, request, string, u32,
-                       unavailable)
+from helperenv import (API_KEY, DirectHelper, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT,
+                       OP_AUTHENTICATE, OP_LOGOUT, TMDB_USER, UserRun, frame, request, string, u32,
+                       user_runs)
 from tmdbpam import count
 
 EXIT_SERVED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
@@ -24,13 +24,7 @@ EXIT_SERVED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
 
 @pytest.fixture
 def user_run(standin):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
-    env = UserRun(standin)
-    env.write()
-    yield env
-    env.cleanup()
+    yield from user_runs(standin, prepare=UserRun.write)
 
 
 def conf_args(user_run, *more):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from helperenv import HELPER_GID, NOBODY, TMDB_USER, USER, UserRun, unavailable
+from helperenv import HELPER_GID, NOBODY, TMDB_USER, USER, user_runs
 from journal_helpers import boot_id, dead_pid, start_time
 from pamhost import HostResult, host_command
 from test_tmdbctl import tmdbctl_binary
@@ -24,14 +24,9 @@ SESSION_DELETE = "/3/authentication/session"
 
 @pytest.fixture
 def user_run(standin):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
     if not os.path.exists(tmdbctl_binary()):
         pytest.skip("tmdbctl not built")
-    env = UserRun(standin)
-    yield env
-    env.cleanup()
+    yield from user_runs(standin)
 
 
 def sessions_dir(user_run):

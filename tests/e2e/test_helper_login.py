@@ -13,25 +13,23 @@ import urllib.parse
 
 import pytest
 
-from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, UserRun, unavailable
+from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, user_runs
 from test_tmdb_login import FAKE_BROWSER, SESSION_RE, login_binary
 from tmdbpam import count
 
 SESSION_DELETE = "/3/authentication/session"
 
 
-@pytest.fixture
-def user_run(standin):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
-    env = UserRun(standin)
+def _with_browser_dir(env):
     env.conf["allow_return_to"] = "yes"
     env.browser_dir = os.path.join(env.dir, "browser")
     os.mkdir(env.browser_dir)
     os.chown(env.browser_dir, NOBODY, NOBODY)
-    yield env
-    env.cleanup()
+
+
+@pytest.fixture
+def user_run(standin):
+    yield from user_runs(standin, prepare=_with_browser_dir)
 
 
 def login_env(user_run, browser="allow"):

@@ -15,26 +15,24 @@ import time
 
 import pytest
 
-from helperenv import NOBODY, TMDB_USER, UserRun, unavailable
+from helperenv import NOBODY, TMDB_USER, user_runs
 from tmdbpam import module_path
 
 VLOCK = shutil.which("vlock")
 
 
+def _as_vlock(env):
+    # vlock's own service name, in a directory bound over /etc/pam.d inside the namespace
+    env.service = "vlock"
+
+
 @pytest.fixture
 def user_run(standin):
-    why = unavailable()
-    if why:
-        pytest.skip(why)
     if VLOCK is None:
         pytest.skip("vlock not installed")
     if subprocess.run(["unshare", "-m", "--propagation", "private", "true"]).returncode != 0:
         pytest.skip("unshare -m fails here")
-    env = UserRun(standin)
-    # vlock's own service name, in a directory bound over /etc/pam.d inside the namespace
-    env.service = "vlock"
-    yield env
-    env.cleanup()
+    yield from user_runs(standin, prepare=_as_vlock)
 
 
 class Terminal:
