@@ -159,6 +159,17 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+/* The exit code of a child this host forked; PAM_SYSTEM_ERR when it did not exit by itself. */
+static int child_exit_code(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return PAM_SYSTEM_ERR;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : PAM_SYSTEM_ERR;
+}
+
 /*
  * "fork:OP": the op runs in a child process on its copy of the handle, as OpenSSH runs
  * setcred/open_session/close_session after forking; the child prints the op's event and
@@ -167,7 +178,6 @@ static uint64_t fnv1a(const char *s)
 static int call_op_in_child(struct txn *t, pam_handle_t *pamh, const struct host_op *op, int silent)
 {
 	pid_t pid;
-	int status;
 
 	txn_join_bg(t);
 	fflush(stdout);
@@ -181,11 +191,7 @@ static int call_op_in_child(struct txn *t, pam_handle_t *pamh, const struct host
 		fflush(stdout);
 		_exit(rc & 0x7f);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return PAM_SYSTEM_ERR;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : PAM_SYSTEM_ERR;
+	return child_exit_code(pid);
 }
 
 /*
@@ -195,7 +201,6 @@ static int call_op_in_child(struct txn *t, pam_handle_t *pamh, const struct host
 static int spawn_program(struct txn *t, const char *command)
 {
 	pid_t pid;
-	int status;
 
 	txn_join_bg(t);
 	fflush(stdout);
@@ -206,11 +211,7 @@ static int spawn_program(struct txn *t, const char *command)
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return PAM_SYSTEM_ERR;
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? PAM_SUCCESS : PAM_SYSTEM_ERR;
+	return child_exit_code(pid) == 0 ? PAM_SUCCESS : PAM_SYSTEM_ERR;
 }
 
 /*
