@@ -227,7 +227,7 @@ static int print_session(const struct login_opts *o, pam_handle_t *pamh, bool to
 }
 
 /* --enroll, --unenroll, --enrolled: authenticate in the service that enrols, and nothing after. */
-static int run_enrol(const struct login_opts *o, pam_handle_t *pamh, struct login_conv *c)
+static int run_enrol(const struct login_opts *o, const char *user, pam_handle_t *pamh, struct login_conv *c)
 {
 	char kv[64];
 	int rc;
@@ -238,8 +238,11 @@ static int run_enrol(const struct login_opts *o, pam_handle_t *pamh, struct logi
 		return EXIT_CONFIG;
 	}
 	/* a return address only where there is an approval */
-	if (strcmp(o->enrol_action, ENROL_ACTION_ENROL) == 0)
+	if (strcmp(o->enrol_action, ENROL_ACTION_ENROL) == 0) {
+		if (!o->quiet)
+			say("enrolling: the TMDb account that approves will be able to sign in as %s", user);
 		c->listener = offer_return_address(o, pamh);
+	}
 	rc = pam_authenticate(pamh, 0);
 	listener_close(c->listener);
 	c->listener = NULL;
@@ -305,7 +308,7 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (o.enrol_action != NULL) {
-		status = run_enrol(&o, pamh, &c);
+		status = run_enrol(&o, user, pamh, &c);
 		login_conv_free(&c);
 		return status;
 	}
