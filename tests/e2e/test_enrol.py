@@ -346,3 +346,38 @@ def test_a_hostile_pam_user_name_never_names_a_file(user_run, name):
     assert r.op_list[0][1] != "PAM_SUCCESS", r.dump()
     assert tree_snapshot(user_run.dir, skip=("pam.d", "pam_tmdb.conf")) == \
         {k: v for k, v in before.items() if not k.startswith("pam.d") and k != "pam_tmdb.conf"}
+
+
+def test_flow_v4_enrolment_deletes_the_session_and_the_access_token(user_run):
+    import re
+    from helperenv import ACCESS_TOKEN
+    user_run.conf["api_key"] = None
+    user_run.conf["access_token"] = ACCESS_TOKEN
+    user_run.conf["flow"] = "v4"
+    user_run.conf["approve_url_v4"] = user_run.standin.url + "/auth/access?request_token="
+    write_services(user_run)
+    live_before = user_run.standin.live_sessions_of("alice")
+    cmd = [login_binary(), "--confdir", user_run.service_dir, "--no-browser", "--no-listen", "--enroll"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent"},
+                            **user_run.as_nobody())
+    try:
+        seen = b""
+        while True:
+            line = proc.stderr.readline()
+            assert line, "no URL:\n%s" % seen.decode()
+            seen += line
+            m = re.search(rb"request_token=([A-Za-z0-9._-]+)", line)
+            if m:
+                break
+        user_run.standin.approve(m.group(1).decode(), "alice")
+        out, err = proc.communicate(b"\n", timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, (seen + err).decode()
+    assert record_bytes(user_run) == b"#1001 alice\n"
+    assert user_run.standin.live_sessions_of("alice") == live_before
+    assert count(user_run.standin, "DELETE", "/4/auth/access_token") == 1
+    assert ACCESS_TOKEN.encode() not in seen + out + err
