@@ -381,3 +381,11 @@ def test_flow_v4_enrolment_deletes_the_session_and_the_access_token(user_run):
     assert user_run.standin.live_sessions_of("alice") == live_before
     assert count(user_run.standin, "DELETE", "/4/auth/access_token") == 1
     assert ACCESS_TOKEN.encode() not in seen + out + err
+
+
+def test_enroll_in_the_configuration_file_is_refused(user_run):
+    user_run.conf["enroll"] = "yes"
+    r = login_as_root(user_run, USER)
+    assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
+    assert "enroll: only allowed as a module argument" in logs(r)
+    assert user_run.standin.stats()["total_requests"] == 0
