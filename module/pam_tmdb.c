@@ -47,6 +47,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		return helper_authenticate(pamh, flags, argc, argv); /* a host run by an ordinary user */
 	if (rc != PAM_SUCCESS) {
 		/* in scope (or unknown to the system): the user hears why, in one line */
+		if (enrol_requested(argc, argv))
+			free(enrol_take_action(pamh)); /* taken: the service does enrol, it failed */
 		refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
 	}

@@ -389,3 +389,11 @@ def test_enroll_in_the_configuration_file_is_refused(user_run):
     assert r.op_list == [("authenticate", "PAM_SERVICE_ERR")], r.dump()
     assert "enroll: only allowed as a module argument" in logs(r)
     assert user_run.standin.stats()["total_requests"] == 0
+
+
+def test_a_broken_configuration_is_told_as_such(user_run):
+    user_run.conf["no_such_key"] = "1"
+    rc, out = enrol(user_run, "--enroll", "--user", SECOND, as_root=True)
+    assert rc == 4, out
+    assert "not configured correctly" in out and "does not enrol" not in out, out
+    assert os.listdir(user_run.accounts) == []
