@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,6 +105,49 @@ static void check_helper(struct check *c)
 	}
 }
 
+/* self_enroll, and with it the records' directory {state_dir}/accounts (enrol_store.h): made
+ * like sessions/, root's with the state_dir's group (the helper never creates it). */
+static void check_enrolment(struct check *c)
+{
+	char dir[PATH_MAX], fix[2 * PATH_MAX + 64];
+	struct stat st, sd;
+
+	if (!c->o.self_enroll) {
+		check_add(c, CHECK_NOTE, "files", NULL, 0, "self_enroll", NULL,
+			  "self_enroll = no: users cannot bind their own TMDb account (tmdb-login --enroll)");
+		return;
+	}
+	if (c->o.state_dir == NULL) {
+		check_add(c, CHECK_WARNING, "files", NULL, 0, "self_enroll", "set state_dir to a directory (default /var/lib/pam_tmdb)",
+			  "self_enroll = yes but state_dir = none: there is nowhere to keep the enrolments");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/accounts", strcmp(c->o.state_dir, "/") == 0 ? "" : c->o.state_dir);
+	if (lstat(c->o.state_dir, &sd) != 0)
+		return; /* said above */
+	if (lstat(dir, &st) != 0) {
+		snprintf(fix, sizeof(fix), "install -d -o root -g %u -m %04o %s", (unsigned)sd.st_gid,
+			 (unsigned)(sd.st_mode & 0770), dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "self_enroll", fix,
+			  "%s: root's first enrolment creates it, but a user's enrolment through the helper cannot",
+			  errno == ENOENT ? "does not exist" : strerror(errno));
+		return;
+	}
+	check_add(c, CHECK_NOTE, "files", dir, 0, "self_enroll", NULL,
+		  "self_enroll = yes: users may bind their own TMDb account; records in %s (owner uid %u, group %u, "
+		  "mode %04o)", dir, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777));
+	check_dir(c, dir, "self_enroll", S_IRWXO, "o-rwx", "enrolment records are not used");
+	if (S_ISDIR(st.st_mode) && st.st_uid != sd.st_uid) {
+		snprintf(fix, sizeof(fix), "chown %u %s", (unsigned)sd.st_uid, dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "self_enroll", fix,
+			  "not owned by the state_dir's owner: enrolment records are not used");
+	} else if (S_ISDIR(st.st_mode) && (st.st_gid != sd.st_gid || (st.st_mode & 0070) != (sd.st_mode & 0070))) {
+		snprintf(fix, sizeof(fix), "chgrp %u %s; chmod %04o %s", (unsigned)sd.st_gid, dir, (unsigned)(sd.st_mode & 0770), dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "self_enroll", fix,
+			  "its group or group bits differ from the state_dir's: users who enrol through the helper may be refused");
+	}
+}
+
 void check_files(struct check *c)
 {
 	if (c->o.cache_dir != NULL && c->o.reuse_session)
@@ -112,5 +156,6 @@ void check_files(struct check *c)
 	if (c->o.state_dir != NULL)
 		check_dir(c, c->o.state_dir, "state_dir", S_IRWXO, "o-rwx",
 			  "the sessions of logins that die are not recorded, nor deleted later");
+	check_enrolment(c);
 	check_helper(c);
 }

@@ -4,7 +4,7 @@
 # installed only when none exists yet: an administrator's file is never
 # overwritten, and uninstall removes it only while it is still the example.
 confexampledir = $(docdir)/examples
-dist_confexample_DATA = conf/pam_tmdb.conf.example conf/tmdb.pam.example
+dist_confexample_DATA = conf/pam_tmdb.conf.example conf/tmdb.pam.example conf/tmdb-enroll.pam.example
 
 # the directory the module reads (configure --with-securitydir, /etc/security by default)
 pamtmdb_confdir = $(SECURITYDIR)

@@ -61,6 +61,7 @@ static void one_frame(uint8_t type, const unsigned char *p, size_t n)
 		check_str(r.user, HP_MAX_NAME, false);
 		check_str(r.tty, HP_MAX_NAME, true);
 		check_str(r.return_to, HP_MAX_ARG, true);
+		check_str(r.enroll, HP_MAX_NAME, true);
 		for (uint32_t i = 0; i < r.argc; i++)
 			check_str(r.argv[i], HP_MAX_ARG, false);
 		check_session(r.has_session, &r.session);

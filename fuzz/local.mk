@@ -12,15 +12,17 @@ FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -std=c11 -Wall -Wextra
 FUZZ_SMOKE_SECONDS = 20
 FUZZ_SMOKE_RUNS = 5000000
 FUZZ_TARGETS = fuzz_options fuzz_json fuzz_v4 fuzz_cache fuzz_journal fuzz_user_map fuzz_text fuzz_approval fuzz_header fuzz_return_request \
-	fuzz_helper_proto
+	fuzz_helper_proto fuzz_enrol_record
 
 fuzz_cppflags = -I$(top_srcdir)/module -I$(top_builddir) -DSYSCONFDIR='"$(sysconfdir)"' \
 	$(CURL_CFLAGS) $(YAJL_CFLAGS) $(QRENCODE_CFLAGS) $(PAM_CFLAGS)
 fuzz_libs = $(CURL_LIBS) $(YAJL_LIBS) $(QRENCODE_LIBS) -lpam -pthread
 fuzz_target_sources = fuzz/fuzz_options.c fuzz/fuzz_json.c fuzz/fuzz_v4.c fuzz/fuzz_cache.c fuzz/fuzz_journal.c fuzz/fuzz_user_map.c \
-	fuzz/fuzz_text.c fuzz/fuzz_approval.c fuzz/fuzz_header.c fuzz/fuzz_return_request.c fuzz/fuzz_helper_proto.c
+	fuzz/fuzz_text.c fuzz/fuzz_approval.c fuzz/fuzz_header.c fuzz/fuzz_return_request.c fuzz/fuzz_helper_proto.c \
+	fuzz/fuzz_enrol_record.c
 fuzz_programs = fuzz/fuzz_options fuzz/fuzz_json fuzz/fuzz_v4 fuzz/fuzz_cache fuzz/fuzz_journal fuzz/fuzz_user_map \
-	fuzz/fuzz_text fuzz/fuzz_approval fuzz/fuzz_header fuzz/fuzz_return_request fuzz/fuzz_helper_proto
+	fuzz/fuzz_text fuzz/fuzz_approval fuzz/fuzz_header fuzz/fuzz_return_request fuzz/fuzz_helper_proto \
+	fuzz/fuzz_enrol_record
 # What tmdb-login (login/) parses of untrusted bytes: fuzz_return_request links only this.
 fuzz_login_sources = login/return_request.c
 

@@ -15,6 +15,8 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
+#include "enrol.h"
+#include "enrol_record.h"
 #include "flow.h"
 #include "helper_client.h"
 #include "journal.h"
@@ -45,7 +47,7 @@ static bool plain(const char *s)
 int serve_check_request(const struct hp_request *req)
 {
 	if (!plain(req->service) || !plain(req->user) || !plain(req->tty) || !plain(req->xdisplay) ||
-	    !plain(req->rhost)) {
+	    !plain(req->rhost) || !plain(req->enroll)) {
 		relay_audit(LOG_WARNING, "bad input from the caller: control characters in a name or PAM item");
 		return -1;
 	}
@@ -80,7 +82,7 @@ static int check_args(const struct hp_request *req, const char **conf)
 			bool showable = strspn(key, "abcdefghijklmnopqrstuvwxyz_") == klen;
 			pam_syslog(NULL, LOG_ERR, "module argument: %s cannot be given to pam_tmdb_helper: it takes only "
 				   "approval, max_prompts, approval_timeout, poll_interval, qrcode, export_env, "
-				   "conv_session and debug from module arguments", showable ? key : "(name not shown)");
+				   "conv_session, debug and enroll from module arguments", showable ? key : "(name not shown)");
 			return PAM_SERVICE_ERR;
 		}
 	}
@@ -116,6 +118,20 @@ static int check_files(const char *conf, const struct tmdb_options *o)
 	return PAM_SUCCESS;
 }
 
+/* NAME=value into the handle's PAM environment, as the host had it. */
+static int put_env(pam_handle_t *pamh, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *pair = malloc(n);
+	int rc = PAM_BUF_ERR;
+	if (pair != NULL) {
+		snprintf(pair, n, "%s=%s", name, value);
+		rc = pam_putenv(pamh, pair);
+		free(pair);
+	}
+	return rc;
+}
+
 /* A PAM handle of the helper's own: no service file is read and no module loaded (its
  * "service" is an empty file, a memfd), the relay as conversation when the host has one. */
 static int start_handle(const struct hp_request *req, pam_handle_t **pamh)
@@ -142,16 +158,10 @@ static int start_handle(const struct hp_request *req, pam_handle_t **pamh)
 		rc = pam_set_item(*pamh, PAM_XDISPLAY, req->xdisplay);
 	if (rc == PAM_SUCCESS && req->rhost != NULL)
 		rc = pam_set_item(*pamh, PAM_RHOST, req->rhost);
-	if (rc == PAM_SUCCESS && req->return_to != NULL) {
-		size_t n = strlen(req->return_to) + sizeof("TMDB_RETURN_TO=");
-		char *pair = malloc(n);
-		rc = PAM_BUF_ERR;
-		if (pair != NULL) {
-			snprintf(pair, n, "TMDB_RETURN_TO=%s", req->return_to);
-			rc = pam_putenv(*pamh, pair);
-			free(pair);
-		}
-	}
+	if (rc == PAM_SUCCESS && req->return_to != NULL)
+		rc = put_env(*pamh, "TMDB_RETURN_TO", req->return_to);
+	if (rc == PAM_SUCCESS && req->enroll != NULL)
+		rc = put_env(*pamh, TMDB_ENROLL_ENV, req->enroll);
 	if (rc != PAM_SUCCESS) {
 		pam_end(*pamh, rc);
 		*pamh = NULL;
@@ -216,6 +226,13 @@ static int authenticate(pam_handle_t *pamh, const struct hp_request *req, struct
 		if (scope_check(pamh, req->user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE)
 			refusal_tell(pamh, (int)req->flags, rc, "", NULL);
 		res->rc = (uint32_t)rc;
+		return relay_send_result(res) == 0 ? rc : PAM_CONV_ERR;
+	}
+	if (t.opts.enroll) {
+		/* the caller's own enrolment (enrol.h): told by itself, nothing handed over */
+		rc = enrol_run(&t);
+		res->rc = (uint32_t)rc;
+		txn_end(&t);
 		return relay_send_result(res) == 0 ? rc : PAM_CONV_ERR;
 	}
 	rc = flow_authenticate(&t, &refused_as);

@@ -17,6 +17,7 @@ login_tmdb_login_SOURCES = \
 	login/output.c login/output.h \
 	login/run_command.c login/run_command.h \
 	module/clock.c module/clock.h \
+	module/enrol_record.h \
 	module/return_to.h
 login_tmdb_login_CFLAGS = $(AM_CFLAGS) $(HARDEN_CFLAGS) $(PAM_CFLAGS)
 login_tmdb_login_LDADD = $(PAM_LIBS) -lpam

@@ -29,6 +29,7 @@ enum login_format { FORMAT_NONE, FORMAT_SHELL, FORMAT_JSON, FORMAT_ENV };
 struct login_opts {
 	const char *service;
 	const char *user;          /* NULL: the invoking user's name */
+	const char *enrol_action;  /* --enroll, --unenroll, --enrolled: the action (enrol_record.h), or NULL */
 	const char *confdir;       /* NULL: the system's /etc/pam.d */
 	enum login_format format;
 	char **exec_argv;          /* --exec CMD ARGS…, or NULL */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define DEFAULT_SERVICE "tmdb"
+#define DEFAULT_ENROL_SERVICE "tmdb-enroll"
 #define DEFAULT_POLL_S 5
 #define DEFAULT_TIMEOUT_S 300
 
@@ -40,6 +41,10 @@ static const char usage_text[] =
 	"  --timeout SECS        close the return listener after SECS seconds (default 300,\n"
 	"                        as the module's approval_timeout)\n"
 	"  --quiet               no progress messages of tmdb-login's own\n"
+	"  --enroll              bind the TMDb account that approves to the user (needs\n"
+	"                        self_enroll = yes; PAM service tmdb-enroll unless --service)\n"
+	"  --unenroll            remove the user's enrolled TMDb accounts\n"
+	"  --enrolled            show the user's enrolled TMDb accounts\n"
 	"  --help, --version\n"
 	"\n"
 	"Exit status: 0 signed in (with --exec: the command's status), 1 refused or denied,\n"
@@ -90,7 +95,8 @@ static int parse_format(const char *s, enum login_format *out)
 }
 
 enum { OPT_SERVICE = 256, OPT_USER, OPT_CONFDIR, OPT_FORMAT, OPT_EXEC, OPT_KEEP, OPT_NO_BROWSER,
-       OPT_IPV6, OPT_NO_LISTEN, OPT_POLL, OPT_TIMEOUT, OPT_QUIET, OPT_HELP, OPT_VERSION };
+       OPT_IPV6, OPT_NO_LISTEN, OPT_POLL, OPT_TIMEOUT, OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_ENROL,
+       OPT_UNENROL, OPT_ENROLLED };
 
 static const struct option long_opts[] = {
 	{ "service", required_argument, NULL, OPT_SERVICE },
@@ -105,6 +111,9 @@ static const struct option long_opts[] = {
 	{ "poll-interval", required_argument, NULL, OPT_POLL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "enroll", no_argument, NULL, OPT_ENROL },
+	{ "unenroll", no_argument, NULL, OPT_UNENROL },
+	{ "enrolled", no_argument, NULL, OPT_ENROLLED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -112,7 +121,7 @@ static const struct option long_opts[] = {
 
 int login_parse_options(int argc, char **argv, struct login_opts *o)
 {
-	bool exec_seen = false, format_seen = false;
+	bool exec_seen = false, format_seen = false, service_seen = false;
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -127,6 +136,7 @@ int login_parse_options(int argc, char **argv, struct login_opts *o)
 			if (*optarg == '\0' || strchr(optarg, '/') != NULL)
 				return usage_error("--service: not a service name: '%s'", optarg);
 			o->service = optarg;
+			service_seen = true;
 			break;
 		case OPT_USER:
 			if (*optarg == '\0')
@@ -149,6 +159,15 @@ int login_parse_options(int argc, char **argv, struct login_opts *o)
 		case OPT_IPV6: o->ipv6 = true; break;
 		case OPT_NO_LISTEN: o->no_listen = true; break;
 		case OPT_QUIET: o->quiet = true; break;
+		case OPT_ENROL:
+		case OPT_UNENROL:
+		case OPT_ENROLLED: {
+			const char *action = c == OPT_ENROL ? "enroll" : c == OPT_UNENROL ? "unenroll" : "show";
+			if (o->enrol_action != NULL && strcmp(o->enrol_action, action) != 0)
+				return usage_error("--enroll, --unenroll and --enrolled exclude each other");
+			o->enrol_action = action;
+			break;
+		}
 		case OPT_POLL:
 			if (parse_seconds(optarg, 3600, &o->poll_interval_s) != 0)
 				return usage_error("--poll-interval: expected 1 to 3600 seconds, not '%s'", optarg);
@@ -179,6 +198,14 @@ int login_parse_options(int argc, char **argv, struct login_opts *o)
 		return usage_error("unexpected argument '%s' (a command goes after --exec)", argv[optind]);
 	} else if (o->keep) {
 		return usage_error("--keep only goes with --exec");
+	}
+	if (o->enrol_action != NULL) {
+		/* enrolment hands no session over: nothing to print or run */
+		if (exec_seen || format_seen)
+			return usage_error("--%s hands no session over: it excludes --exec and --format",
+					   strcmp(o->enrol_action, "show") == 0 ? "enrolled" : o->enrol_action);
+		if (!service_seen)
+			o->service = DEFAULT_ENROL_SERVICE;
 	}
 	return 0;
 }

@@ -7,7 +7,10 @@
  *           is closed: like any application that asks PAM for the credential, the caller keeps
  *           the TMDb session it was given (pam_tmdb(8), "Session lifecycle").
  *   --exec: authenticate, acct_mgmt, setcred, open_session, the command, close_session (which
- *           deletes the TMDb session with logout_on_close=yes) unless --keep, setcred delete. */
+ *           deletes the TMDb session with logout_on_close=yes) unless --keep, setcred delete.
+ *   --enroll, --unenroll, --enrolled: the action in the PAM environment (TMDB_ENROLL), then
+ *           authenticate alone, in a service whose pam_tmdb line has the argument enroll; the
+ *           module tells the outcome, and no session is handed over. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
 #endif
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "conv.h"
+#include "enrol_record.h"
 #include "output.h"
 #include "return_to.h"
 #include "run_command.h"
@@ -222,6 +226,45 @@ static int print_session(const struct login_opts *o, pam_handle_t *pamh, bool to
 	return output_session(stdout, o->format, &v) == 0 ? EXIT_LOGIN_OK : EXIT_OUTPUT;
 }
 
+/* --enroll, --unenroll, --enrolled: authenticate in the service that enrols, and nothing after. */
+static int run_enrol(const struct login_opts *o, const char *user, pam_handle_t *pamh, struct login_conv *c)
+{
+	char kv[64];
+	int rc;
+
+	snprintf(kv, sizeof kv, "%s=%s", TMDB_ENROLL_ENV, o->enrol_action);
+	if (pam_putenv(pamh, kv) != PAM_SUCCESS) {
+		say("could not pass the request to the module");
+		return EXIT_CONFIG;
+	}
+	/* a return address only where there is an approval */
+	if (strcmp(o->enrol_action, ENROL_ACTION_ENROL) == 0) {
+		if (!o->quiet)
+			say("enrolling: the TMDb account that approves will be able to sign in as %s", user);
+		c->listener = offer_return_address(o, pamh);
+	}
+	rc = pam_authenticate(pamh, 0);
+	listener_close(c->listener);
+	c->listener = NULL;
+	approval_page_remove(&c->page);
+	if (pam_getenv(pamh, TMDB_RETURN_TO_ENV) != NULL)
+		pam_putenv(pamh, TMDB_RETURN_TO_ENV);
+	if (pam_getenv(pamh, TMDB_ENROLL_ENV) != NULL) {
+		/* nobody took it: the service's pam_tmdb line lacks the argument enroll */
+		pam_putenv(pamh, TMDB_ENROLL_ENV);
+		say("the service %s does not enrol (its pam_tmdb line needs the argument enroll; see "
+		    "tmdb-login(1))", o->service);
+		pam_end(pamh, PAM_SERVICE_ERR);
+		return EXIT_CONFIG;
+	}
+	if (rc != PAM_SUCCESS && !o->quiet)
+		say("not done: %s", pam_strerror(pamh, rc));
+	pam_end(pamh, rc);
+	if (rc != PAM_SUCCESS && c->no_answer)
+		return EXIT_NO_ANSWER;
+	return rc == PAM_SUCCESS ? EXIT_LOGIN_OK : login_exit_for_pam(rc);
+}
+
 int main(int argc, char **argv)
 {
 	struct login_opts o;
@@ -263,6 +306,11 @@ int main(int argc, char **argv)
 		if (pamh != NULL)
 			pam_end(pamh, rc);
 		return EXIT_CONFIG;
+	}
+	if (o.enrol_action != NULL) {
+		status = run_enrol(&o, user, pamh, &c);
+		login_conv_free(&c);
+		return status;
 	}
 	c.listener = offer_return_address(&o, pamh);
 	rc = pam_authenticate(pamh, 0);

@@ -9,6 +9,7 @@
 
 #include <security/pam_ext.h>
 
+#include "enrol_store.h"
 #include "safe_file.h"
 #include "text.h"
 #include "userlog.h"
@@ -84,7 +85,7 @@ void binding_clear(struct binding *b)
 
 #define USER_MAP_FORMAT "lines are \"localuser tmdbusername\" or \"localuser #accountid\""
 
-static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, struct binding *b)
+static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, struct binding *b, bool self_enroll)
 {
 	char *text = NULL, *name = NULL;
 	size_t len = 0;
@@ -94,6 +95,8 @@ static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, 
 
 	if (rc == -ENOMEM)
 		return PAM_BUF_ERR;
+	if (rc == -ENOENT && self_enroll)
+		return PAM_USER_UNKNOWN; /* users enrol themselves: no map is an empty one */
 	if (rc != 0) {
 		userlog(pamh, LOG_ERR, user, "user_map: cannot use %s: %s", user_map, why);
 		return PAM_SERVICE_ERR;
@@ -116,7 +119,8 @@ static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, 
 	if (rc < 0)
 		return PAM_BUF_ERR;
 	if (rc == 1) {
-		userlog(pamh, LOG_NOTICE, user, "user_map: no entry for this user in %s", user_map);
+		if (!self_enroll)
+			userlog(pamh, LOG_NOTICE, user, "user_map: no entry for this user in %s", user_map);
 		return PAM_USER_UNKNOWN;
 	}
 	if (name[0] == '#') {
@@ -128,9 +132,11 @@ static int from_map(pam_handle_t *pamh, const char *user_map, const char *user, 
 	return PAM_SUCCESS;
 }
 
-int binding_expected(pam_handle_t *pamh, enum account_match match, const char *user_map, const char *user,
-		     struct binding *b)
+int binding_expected(pam_handle_t *pamh, const struct tmdb_options *o, const char *user, struct binding *b)
 {
+	enum account_match match = o->account_match;
+	int rc;
+
 	memset(b, 0, sizeof(*b));
 	b->match = match;
 	switch (match) {
@@ -143,13 +149,24 @@ int binding_expected(pam_handle_t *pamh, enum account_match match, const char *u
 	case MATCH_MAP:
 		break;
 	}
-	return from_map(pamh, user_map, user, b);
+	rc = from_map(pamh, o->user_map, user, b, o->self_enroll);
+	if (o->self_enroll && (rc == PAM_SUCCESS || rc == PAM_USER_UNKNOWN)) {
+		/* a pair of the map or an account of the user's own record */
+		enrol_accounts_of(pamh, o->state_dir, user, &b->enrolled);
+		if (rc == PAM_USER_UNKNOWN && b->enrolled.n > 0)
+			rc = PAM_SUCCESS;
+		else if (rc == PAM_USER_UNKNOWN)
+			userlog(pamh, LOG_NOTICE, user, "no entry for this user in %s and no enrolled TMDb account",
+				o->user_map);
+	}
+	return rc;
 }
 
 int binding_check(pam_handle_t *pamh, const struct binding *b, const struct tmdb_account *acct)
 {
 	char shown[TEXT_SHOW_MAX + 1];
-	if (b->any || (b->id > 0 && acct->id == b->id) || (b->username != NULL && strcmp(b->username, acct->username) == 0))
+	if (b->any || (b->id > 0 && acct->id == b->id) || (b->username != NULL && strcmp(b->username, acct->username) == 0) ||
+	    enrol_record_has(&b->enrolled, acct->id))
 		return PAM_SUCCESS;
 	text_sanitize(shown, sizeof(shown), acct->username, strlen(acct->username));
 	userlog(pamh, LOG_NOTICE, NULL, "TMDb account \"%s\" (id %lld) may not sign in as this user (account_match=%s)",

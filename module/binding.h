@@ -10,6 +10,7 @@
 
 #include <security/pam_modules.h>
 
+#include "enrol_record.h"
 #include "options.h"
 #include "tmdb_api.h"
 
@@ -22,13 +23,16 @@ struct binding {
 	char *username;  /* NULL when bound by id or any */
 	long long id;    /* > 0 when bound by id */
 	enum account_match match; /* the rule that made it, for the log */
+	struct enrol_record enrolled; /* self_enroll=yes: the user's own record (enrol_store.h) */
 };
 
-/* Fills b for the PAM user under match (user_map: the map file, read for MATCH_MAP only).
- * PAM_SUCCESS; PAM_USER_UNKNOWN (map without the user); PAM_SERVICE_ERR (user_map missing,
- * insecure or malformed); PAM_BUF_ERR. */
-int binding_expected(pam_handle_t *pamh, enum account_match match, const char *user_map, const char *user,
-		     struct binding *b);
+/* Fills b for the PAM user under o->account_match (o->user_map: the map file, read for
+ * MATCH_MAP only). With o->self_enroll, the user's own record under o->state_dir
+ * (enrol_store.h) also binds under MATCH_MAP, by account id, and a user_map that does not
+ * exist is then an empty one; without it no record is ever read. PAM_SUCCESS;
+ * PAM_USER_UNKNOWN (neither the map nor a record names the user); PAM_SERVICE_ERR (user_map
+ * missing, insecure or malformed); PAM_BUF_ERR. */
+int binding_expected(pam_handle_t *pamh, const struct tmdb_options *o, const char *user, struct binding *b);
 
 /* PAM_SUCCESS when the account may stand for the user, else PAM_AUTH_ERR (logged). */
 int binding_check(pam_handle_t *pamh, const struct binding *b, const struct tmdb_account *acct);

@@ -57,7 +57,7 @@ static int find_session(struct txn *t, struct tmdb_session *s, bool *from_cache)
 
 static int expected_binding(struct txn *t, struct binding *b)
 {
-	return binding_expected(t->pamh, t->opts.account_match, t->opts.user_map, t->user, b);
+	return binding_expected(t->pamh, &t->opts, t->user, b);
 }
 
 /* A remembered session is used when TMDb still accepts it for the same account and the
@@ -194,6 +194,29 @@ int flow_authenticate(struct txn *t, char **refused_as)
 	binding_clear(&b);
 	/* after this login's own steps, never delaying its approval */
 	lifetime_reap(t);
+	return rc;
+}
+
+int flow_approve_account(struct txn *t, struct tmdb_account *acct)
+{
+	struct tmdb_client *api = NULL;
+	struct tmdb_session got = { 0 };
+	int rc = scope_and_return_to(t);
+
+	if (rc == PAM_SUCCESS)
+		rc = txn_api(t, &api);
+	if (rc == PAM_SUCCESS && !conv_available(t->pamh)) {
+		userlog(t->pamh, LOG_ERR, t->user, "the host gave no conversation function: cannot ask for an approval");
+		rc = PAM_CONV_ERR;
+	}
+	if (rc == PAM_SUCCESS)
+		rc = t->opts.flow == FLOW_V4 ? flow_v4_login(t, api, &got) : login_v3(t, api, &got);
+	if (rc == PAM_SUCCESS)
+		rc = tmdb_get_account(api, got.session_id, acct);
+	/* it proved who approved; it is nobody's to keep */
+	if (got.session_id != NULL)
+		revoke_credential(api, &got, "enrolment");
+	session_clear(&got);
 	return rc;
 }
 

@@ -14,6 +14,12 @@
  * account that approved but may not stand for the user, when that was why. */
 int flow_authenticate(struct txn *t, char **refused_as);
 
+/* Enrolment's approval (enrol.h): the host's return address taken as for a login, then a fresh
+ * approval of the configured flow (never a remembered session), the approving account read
+ * into *acct (tmdb_account_clear), and the credential deleted on the server at once: nothing
+ * is handed over. PAM_SUCCESS, or the refusal. */
+int flow_approve_account(struct txn *t, struct tmdb_account *acct);
+
 /* pam_sm_acct_mgmt's work: this login's (or the remembered) session must still be accepted by
  * TMDb for an account bound to the user. PAM_SUCCESS, PAM_IGNORE (out of scope),
  * PAM_PERM_DENIED, or the error of the check. */

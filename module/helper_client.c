@@ -19,6 +19,7 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
+#include "enrol.h"
 #include "helper_proto.h"
 #include "options.h"
 #include "refusal.h"
@@ -34,7 +35,7 @@
 #define EXPORT_DATA_NAME "pam_tmdb_helper_export_env"
 
 static const char *const allowed_keys[] = { "approval", "max_prompts", "approval_timeout", "poll_interval",
-					    "qrcode", "export_env", "conv_session", "debug" };
+					    "qrcode", "export_env", "conv_session", "debug", "enroll" };
 
 bool helper_arg_allowed(const char *key)
 {
@@ -57,6 +58,7 @@ static bool showable_key(const char *key, size_t n)
 
 struct client_args {
 	const char *helper;          /* NULL: helper=no */
+	char *enroll;                /* authenticate in a service that enrols: the action asked for */
 	int argc;                    /* forwarded: conf= and the allowed keys */
 	const char *argv[HP_MAX_ARGS];
 };
@@ -94,7 +96,7 @@ static int parse_args(pam_handle_t *pamh, int argc, const char **argv, struct cl
 			pam_syslog(pamh, LOG_ERR, "module argument: %s cannot be given here: this host runs as uid %u and "
 				   "reaches the configuration only through pam_tmdb_helper, which takes from module "
 				   "arguments only approval, max_prompts, approval_timeout, poll_interval, qrcode, "
-				   "export_env, conv_session and debug (set %s in the configuration file)",
+				   "export_env, conv_session, debug and enroll (set %s in the configuration file)",
 				   key, (unsigned)getuid(), key);
 			return PAM_SERVICE_ERR;
 		}
@@ -324,6 +326,7 @@ static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, ui
 	req.xdisplay = (char *)(uintptr_t)item(pamh, PAM_XDISPLAY);
 	req.rhost = (char *)(uintptr_t)item(pamh, PAM_RHOST);
 	req.return_to = return_to;
+	req.enroll = a->enroll;
 	req.argc = (uint32_t)a->argc;
 	for (int i = 0; i < a->argc; i++)
 		req.argv[i] = (char *)(uintptr_t)a->argv[i];
@@ -452,18 +455,27 @@ int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 		/* taken out of the host's environment as in process; the helper decides on it */
 		rc = return_to_take(pamh, &return_to);
 	}
+	/* the action, in a service that enrols only; the helper checks it */
+	if (rc == PAM_SUCCESS && enrol_requested(argc, argv)) {
+		a.enroll = enrol_take_action(pamh);
+		if (a.enroll != NULL && strlen(a.enroll) > HP_MAX_NAME)
+			a.enroll[HP_MAX_NAME] = '\0'; /* still no action: refused there */
+	} else if (enrol_requested(argc, argv)) {
+		free(enrol_take_action(pamh));
+	}
 	if (rc == PAM_SUCCESS && return_to != NULL && strlen(return_to) > HP_MAX_ARG)
 		return_to[HP_MAX_ARG] = '\0'; /* still too long for return_to_check: refused there */
 	if (rc == PAM_SUCCESS)
 		rc = run_op(pamh, flags, &a, HP_OP_AUTHENTICATE, user, return_to, NULL, NULL, &answered);
-	if (rc == PAM_SUCCESS)
-		guard_arm(pamh, &a, user);
+	if (rc == PAM_SUCCESS && !enrol_requested(argc, argv))
+		guard_arm(pamh, &a, user); /* enrolment hands no session over */
 	/* the helper tells its own refusals; when it could not be asked, as pam_sm_authenticate
 	 * tells an unconfigured module: every user in scope, not root and the system accounts */
 	if (rc != PAM_SUCCESS && !answered &&
 	    (user == NULL || scope_check(pamh, user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE))
 		refusal_tell(pamh, flags, rc, "", NULL);
 	free(return_to);
+	free(a.enroll);
 	return rc;
 }
 

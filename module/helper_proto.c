@@ -134,6 +134,7 @@ int hp_encode_request(const struct hp_request *r, struct hp_buf *b)
 	hp_put_str(b, r->xdisplay);
 	hp_put_str(b, r->rhost);
 	hp_put_str(b, r->return_to);
+	hp_put_str(b, r->enroll);
 	hp_put_u32(b, r->argc);
 	for (uint32_t i = 0; i < r->argc && i < HP_MAX_ARGS; i++)
 		hp_put_str(b, r->argv[i]);
@@ -298,6 +299,7 @@ int hp_decode_request(const unsigned char *p, size_t n, struct hp_request *q)
 	q->xdisplay = get_str(&r, HP_MAX_NAME, 1);
 	q->rhost = get_str(&r, HP_MAX_NAME, 1);
 	q->return_to = get_str(&r, HP_MAX_ARG, 1);
+	q->enroll = get_str(&r, HP_MAX_NAME, 1);
 	q->argc = get_u32(&r);
 	if (q->argc > HP_MAX_ARGS)
 		r.bad = 1;
@@ -389,6 +391,7 @@ void hp_request_clear(struct hp_request *r)
 	free(r->xdisplay);
 	free(r->rhost);
 	free(r->return_to);
+	free(r->enroll);
 	for (uint32_t i = 0; i < HP_MAX_ARGS; i++)
 		free(r->argv[i]);
 	session_clear(&r->session);

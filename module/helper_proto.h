@@ -50,6 +50,7 @@ struct hp_request {
 	char *service, *user;   /* PAM_SERVICE, PAM_USER */
 	char *tty, *xdisplay, *rhost; /* PAM items, or NULL */
 	char *return_to;        /* TMDB_RETURN_TO taken from the host's PAM environment, or NULL */
+	char *enroll;           /* TMDB_ENROLL taken from it when the service enrols (enrol.h), or NULL */
 	uint32_t argc;
 	char *argv[HP_MAX_ARGS]; /* module arguments (conf= and the presentation keys) */
 	uint32_t has_session;   /* acct_mgmt, close_session: the session the host holds */

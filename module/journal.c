@@ -143,28 +143,28 @@ static const char *dir_problem(int fd)
 }
 
 /* The subdirectory is the state_dir owner's: a user's directory in root's state_dir is not
- * the journal. */
+ * the journal (nor the enrolment records). */
 static const char *same_owner(int parent, int sub)
 {
 	struct stat p, d;
 	if (fstat(parent, &p) != 0 || fstat(sub, &d) != 0 || p.st_uid != d.st_uid)
-		return "its " JOURNAL_SUBDIR " directory is not owned by the state_dir's owner";
+		return "its subdirectory is not owned by the state_dir's owner";
 	return NULL;
 }
 
-static int open_subdir(int parent)
+static int open_subdir(int parent, const char *sub)
 {
 	struct stat st;
-	int fd = openat(parent, JOURNAL_SUBDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(parent, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 	/* only the state_dir's owner creates it: the helper (not root) never makes a directory
 	 * of its own in root's state_dir */
 	if (fstat(parent, &st) != 0 || st.st_uid != geteuid())
 		return -1;
-	if (mkdirat(parent, JOURNAL_SUBDIR, 0700) != 0 && errno != EEXIST)
+	if (mkdirat(parent, sub, 0700) != 0 && errno != EEXIST)
 		return -1;
-	fd = openat(parent, JOURNAL_SUBDIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(parent, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	/* the state_dir's group (the helper's) and its owner and group bits */
 	if (fd >= 0 && fstat(parent, &st) == 0) {
 		if (fchown(fd, (uid_t)-1, st.st_gid) != 0 || fchmod(fd, st.st_mode & 0770) != 0) {
@@ -174,10 +174,31 @@ static int open_subdir(int parent)
 	return fd;
 }
 
+int state_subdir_open(const char *state_dir, const char *sub, const char **why)
+{
+	int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+
+	if (dfd < 0) {
+		*why = errno == ENOENT ? "does not exist" : errno == ELOOP || errno == ENOTDIR ? "is not a directory (or is a symlink)" : "cannot open";
+		return -1;
+	}
+	*why = dir_problem(dfd);
+	if (*why == NULL) {
+		fd = open_subdir(dfd, sub);
+		if (fd < 0)
+			*why = "cannot open or create its subdirectory";
+		else if ((*why = dir_problem(fd)) != NULL || (*why = same_owner(dfd, fd)) != NULL) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	close(dfd);
+	return fd;
+}
+
 int journal_open(pam_handle_t *pamh, const char *state_dir, struct journal *j)
 {
-	const char *why;
-	int dfd;
+	const char *why = NULL;
 
 	j->dfd = -1;
 	if (state_dir == NULL)
@@ -186,24 +207,8 @@ int journal_open(pam_handle_t *pamh, const char *state_dir, struct journal *j)
 		pam_syslog(pamh, LOG_WARNING, "session journal not used: the boot id cannot be read");
 		return -1;
 	}
-	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		pam_syslog(pamh, LOG_WARNING, "state_dir %s not used (no session journal): %s", state_dir,
-			   errno == ENOENT ? "does not exist" : errno == ELOOP || errno == ENOTDIR ? "is not a directory (or is a symlink)" : "cannot open");
-		return -1;
-	}
-	why = dir_problem(dfd);
-	if (why == NULL) {
-		j->dfd = open_subdir(dfd);
-		if (j->dfd < 0)
-			why = "cannot open or create its " JOURNAL_SUBDIR " directory";
-		else if ((why = dir_problem(j->dfd)) != NULL || (why = same_owner(dfd, j->dfd)) != NULL) {
-			close(j->dfd);
-			j->dfd = -1;
-		}
-	}
-	close(dfd);
-	if (why != NULL) {
+	j->dfd = state_subdir_open(state_dir, JOURNAL_SUBDIR, &why);
+	if (j->dfd < 0) {
 		pam_syslog(pamh, LOG_WARNING, "state_dir %s not used (no session journal): %s", state_dir, why);
 		return -1;
 	}

@@ -64,6 +64,10 @@ enum journal_state { JOURNAL_ALIVE, JOURNAL_SETTING_UP, JOURNAL_ORPHAN };
 int journal_open(pam_handle_t *pamh, const char *state_dir, struct journal *j);
 void journal_close(struct journal *j);
 
+/* {state_dir}/{sub} (sessions/, accounts/) under the rules above: the descriptor, or -1 with
+ * *why (static text). Shared with the enrolment records (enrol_store.h). */
+int state_subdir_open(const char *state_dir, const char *sub, const char **why);
+
 /* Records s for user, held by this process with its parent as the claimant. 0 (name set,
  * JOURNAL_NAME_LEN bytes) or -1 (logged). */
 int journal_add(struct journal *j, pam_handle_t *pamh, const char *user, const struct tmdb_session *s,

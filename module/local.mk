@@ -11,6 +11,9 @@ module_libtmdb_la_SOURCES = \
 	module/credential.c module/credential.h \
 	module/conv.c module/conv.h \
 	module/curl_pool.c module/curl_pool.h \
+	module/enrol.c module/enrol.h \
+	module/enrol_record.c module/enrol_record.h \
+	module/enrol_store.c module/enrol_store.h \
 	module/flow.c module/flow.h \
 	module/flow_v4.c module/flow_v4.h \
 	module/fork_guard.c module/fork_guard.h \

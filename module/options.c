@@ -70,6 +70,8 @@ static const struct opt_spec specs[] = {
 	{ "user_agent", K_STRING, OFF(user_agent), 0, 256 },
 	{ "debug", K_BOOL, OFF(debug), 0, 0 },
 	{ "helper", K_PATH_OR_NO, OFF(helper), 0, PATH_MAX },
+	{ "self_enroll", K_BOOL, OFF(self_enroll), 0, 0 },
+	{ "enroll", K_BOOL, OFF(enroll), 0, 0 },
 };
 #undef OFF
 
@@ -533,8 +535,10 @@ int options_parse_text(struct tmdb_options *o, const char *text, size_t len, cha
 			}
 			continue;
 		}
-		if (strcmp(key, "conf") == 0) {
-			set_err(err, errlen, "line %u: conf: only allowed as a module argument", lineno);
+		if (strcmp(key, "conf") == 0 || strcmp(key, "enroll") == 0) {
+			/* enroll makes a service one that enrols: the service file says so, never the
+			 * configuration every service reads */
+			set_err(err, errlen, "line %u: %s: only allowed as a module argument", lineno, key);
 			rc = PAM_SERVICE_ERR;
 			continue;
 		}

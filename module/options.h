@@ -60,6 +60,8 @@ struct tmdb_options {
 	bool allow_http;
 	char *user_agent;
 	bool debug;
+	bool self_enroll;    /* may users bind their own TMDb account (enrol.h)? */
+	bool enroll;         /* module argument only: this service enrols (enrol.h), never signs in */
 	/* hosts that run as an ordinary user (helper_client.h): the setgid helper's path, NULL
 	 * for helper=no */
 	char *helper;

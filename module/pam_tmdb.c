@@ -4,13 +4,17 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <syslog.h>
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
 #define PAM_SM_PASSWORD
 #include <security/pam_modules.h>
+#include <security/pam_ext.h>
 
+#include "conv.h"
+#include "enrol.h"
 #include "flow.h"
 #include "helper_client.h"
 #include "options.h"
@@ -32,13 +36,26 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		char *unused = NULL;
 		if (return_to_take(pamh, &unused) == PAM_SUCCESS)
 			free(unused);
+		if (enrol_requested(argc, argv)) {
+			free(enrol_take_action(pamh));
+			conv_say(pamh, flags, PAM_ERROR_MSG, "Not enrolled: pam_tmdb leaves this user alone (root and "
+				 "system accounts, below minimum_uid): there is nothing to enrol.");
+		}
 		return PAM_IGNORE;
 	}
 	if (rc != PAM_SUCCESS && t.opts.needs_helper)
 		return helper_authenticate(pamh, flags, argc, argv); /* a host run by an ordinary user */
 	if (rc != PAM_SUCCESS) {
 		/* in scope (or unknown to the system): the user hears why, in one line */
+		if (enrol_requested(argc, argv))
+			free(enrol_take_action(pamh)); /* taken: the service does enrol, it failed */
 		refusal_tell(pamh, flags, rc, "", NULL);
+		return rc;
+	}
+	if (t.opts.enroll) {
+		/* a service that enrols (enrol.h): it tells its own outcome, and hands nothing over */
+		rc = enrol_run(&t);
+		txn_end(&t);
 		return rc;
 	}
 	rc = flow_authenticate(&t, &refused_as);
@@ -73,7 +90,15 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
+	int rc;
+
+	if (enrol_requested(argc, argv)) {
+		/* a service that enrols signs nobody in, whatever its stack says */
+		pam_syslog(pamh, LOG_NOTICE, "acct_mgmt in a service with the argument enroll: denied (it signs "
+			   "nobody in)");
+		return PAM_PERM_DENIED;
+	}
+	rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
 	if (rc != PAM_SUCCESS && t.opts.needs_helper)
 		return helper_account(pamh, flags, argc, argv);

@@ -233,10 +233,10 @@ def string(s):
 
 
 def request(op=OP_AUTHENTICATE, user=USER, args=(), service="tmdb", flags=0, has_conv=1,
-            tty=None, xdisplay=None, rhost=None, return_to=None, session=None, version=1):
+            tty=None, xdisplay=None, rhost=None, return_to=None, session=None, version=1, enroll=None):
     p = u32(version) + u32(op) + u32(flags) + u32(has_conv)
     p += string(service) + string(user) + string(tty) + string(xdisplay) + string(rhost)
-    p += string(return_to) + u32(len(args)) + b"".join(string(a) for a in args)
+    p += string(return_to) + string(enroll) + u32(len(args)) + b"".join(string(a) for a in args)
     if session is None:
         p += u32(0)
     else:

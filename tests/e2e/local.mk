@@ -38,6 +38,8 @@ EXTRA_DIST += \
 	tests/e2e/test_helper_direct.py \
 	tests/e2e/test_helper_journal.py \
 	tests/e2e/test_helper_login.py \
+	tests/e2e/test_enrol.py \
+	tests/e2e/test_enrol_sshd.py \
 	tests/e2e/test_helper_vlock.py \
 	tests/e2e/test_unrecorded_answers.py \
 	tests/e2e/test_http2.py \

@@ -364,3 +364,26 @@ def test_every_problem_between_keys_is_reported(env):
     assert got == [("api_key", None), ("api_url", lines["api_url"]), ("connect_timeout", lines["connect_timeout"])]
     for p in problems(doc, check="config", severity="error"):
         in_text(text, p)
+
+
+def test_self_enroll_and_the_records_directory(env):
+    text, _, doc = run(env)
+    p = one(doc, key="self_enroll")
+    assert p["severity"] == "note" and p["message"].startswith("self_enroll = no"), p
+    env.conf["self_enroll"] = "yes"
+    text, _, doc = run(env)
+    accounts = str(env.state_dir / "accounts")
+    p = one(doc, key="self_enroll")
+    assert (p["severity"], p["file"]) == ("warning", accounts), p
+    assert "does not exist" in p["message"] and p["fix"].startswith("install -d -o root -g ")
+    in_text(text, p)
+    os.mkdir(accounts, 0o700)
+    text, _, doc = run(env)
+    p = one(doc, key="self_enroll")
+    assert p["severity"] == "note" and "records in %s (owner uid 0" % accounts in p["message"], p
+    assert "mode 0700" in p["message"]
+    assert text.returncode == 0
+    os.chmod(accounts, 0o705)
+    _, _, doc = run(env)
+    assert [q["severity"] for q in problems(doc, key="self_enroll")] == ["note", "warning"], doc
+    assert problems(doc, key="self_enroll")[1]["message"].startswith("mode 0705 is too open")

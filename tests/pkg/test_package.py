@@ -122,7 +122,8 @@ def test_package_contents(package):
     for page in ("/usr/share/man/man8/pam_tmdb.8.gz", "/usr/share/man/man5/pam_tmdb.conf.5.gz",
                  "/usr/share/man/man1/tmdb-login.1.gz", "/usr/share/man/man8/pam_tmdb_helper.8.gz",
                  "/usr/share/man/man8/tmdbctl.8.gz",
-                 "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example"):
+                 "/usr/share/doc/libpam-tmdb/examples/tmdb.pam.example",
+                 "/usr/share/doc/libpam-tmdb/examples/tmdb-enroll.pam.example"):
         assert page in files, listing
     assert not [f for f in files if f.endswith(".la") or f.startswith("/etc/pam.d")], listing
     info = subprocess.run(["dpkg-deb", "-I", package.deb, "conffiles"], stdout=subprocess.PIPE,
@@ -186,9 +187,10 @@ def test_install_changes_no_pam_stack(package, root):
     overrides = root.run(["dpkg-statoverride", "--list"], check=True).stdout
     assert "root pam_tmdb 2755 %s" % HELPER in overrides and "root pam_tmdb 640 %s" % CONFFILE in overrides
     # the journal: the helper records the sessions of user-run hosts there too (0770 root:pam_tmdb,
-    # shipped 0700 and set by postinst); its sessions/ is made root's, never by the helper
+    # shipped 0700 and set by postinst); its sessions/ and the enrolment records' accounts/ are
+    # made root's, never by the helper
     assert "root pam_tmdb 770 %s" % STATE_DIR in overrides
-    for d in (STATE_DIR, STATE_DIR + "/sessions"):
+    for d in (STATE_DIR, STATE_DIR + "/sessions", STATE_DIR + "/accounts"):
         assert root.run(["stat", "-c", "%a %U %G", d]).stdout.split() == ["770", "root", "pam_tmdb"], d
     assert root.exists(MODULE)
 
@@ -314,6 +316,41 @@ def test_a_user_signs_in_with_tmdb_login_through_the_helper(root, standin):
     assert total_requests(standin) == 0
     configure(root, standin)      # as the tests after this one expect it
     root.run(["rm", "/etc/security/pam_tmdb-test-ca.pem"], check=True)
+
+
+def test_a_user_enrols_with_the_installed_tmdb_login_then_signs_in(root, standin):
+    """Self-service enrolment on the installed package (pam_tmdb(8) SELF-SERVICE ENROLMENT):
+    the user without a user_map line (uid 4243) runs the installed tmdb-login --enroll through
+    the installed setgid helper, with the shipped tmdb-enroll example as /etc/pam.d/tmdb-enroll;
+    then signs in with no user_map line; after --unenroll the TMDb login no longer works."""
+    standin.reset()
+    example = root.run(["sh", "-c", "zcat -f /usr/share/doc/libpam-tmdb/examples/tmdb-enroll.pam.example*"])
+    assert example.rc == 0 and "pam_tmdb.so enroll" in example.stdout, example.dump()
+    root.write("/etc/pam.d/tmdb-enroll", example.stdout)
+    r = root.run(["sh", "-c", 'cat "$0" > /etc/security/pam_tmdb-test-ca.pem && chmod 0644 '
+                  '/etc/security/pam_tmdb-test-ca.pem', standin.cafile])
+    assert r.rc == 0, r.dump()
+    url = standin.url.replace("localhost", "127.0.0.1")
+    root.write(CONFFILE, "api_key = %s\napi_url = %s\ncafile = /etc/security/pam_tmdb-test-ca.pem\n"
+               "self_enroll = yes\n" % (standin.api_key, url), mode=0o640)
+    standin.configure(auto_approve="alice")
+    as_user = ["setpriv", "--reuid", str(OTHER_UID), "--regid", str(OTHER_UID), "--clear-groups"]
+    signin = as_user + [LOGIN, "--service", SERVICE, "--no-browser", "--exec", "sh", "-c",
+                        'echo "user=$TMDB_ACCOUNT_USERNAME"']
+    r = root.run(signin, input="\n", timeout=120)
+    assert r.rc != 0, "signed in before enrolling\n" + r.dump()
+    r = root.run(as_user + [LOGIN, "--enroll", "--no-browser"], input="\n", timeout=120)
+    assert r.rc == 0, r.dump()
+    assert 'TMDb account "alice" (id 1001) is now enrolled for %s' % OTHER in r.stderr, r.dump()
+    assert root.read(STATE_DIR + "/accounts/" + OTHER) == "#1001 alice\n"
+    st = root.run(["stat", "-c", "%a %u %G", STATE_DIR + "/accounts/" + OTHER]).stdout.split()
+    assert st == ["600", str(OTHER_UID), "pam_tmdb"], st
+    r = root.run(signin, input="\n", timeout=120)
+    assert r.rc == 0 and r.stdout == "user=alice\n", r.dump()
+    r = root.run(as_user + [LOGIN, "--unenroll"], timeout=120)
+    assert r.rc == 0 and not root.exists(STATE_DIR + "/accounts/" + OTHER), r.dump()
+    configure(root, standin)      # as the tests after this one expect it
+    root.run(["rm", "/etc/security/pam_tmdb-test-ca.pem", "/etc/pam.d/tmdb-enroll"], check=True)
 
 
 def test_the_reaper_timer_is_installed_and_enabled(root):

@@ -4,7 +4,10 @@ unit_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(CURL_CFLAGS) $(YAJL_CFLA
 
 check_PROGRAMS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
-	tests/unit/test_greeter tests/unit/test_approval_page
+	tests/unit/test_greeter tests/unit/test_approval_page tests/unit/test_enrol_record
+tests_unit_test_enrol_record_SOURCES = tests/unit/test_enrol_record.c tests/unit/check.h
+tests_unit_test_enrol_record_CFLAGS = $(unit_cflags)
+tests_unit_test_enrol_record_LDADD = module/libtmdb.la
 tests_unit_test_helper_proto_SOURCES = tests/unit/test_helper_proto.c tests/unit/check.h
 tests_unit_test_helper_proto_CFLAGS = $(unit_cflags)
 tests_unit_test_helper_proto_LDADD = module/libtmdb.la
@@ -40,7 +43,8 @@ tests_unit_test_dlsym_LDADD = -ldl
 
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
-	tests/unit/test_greeter tests/unit/test_approval_page tests/unit/test_layers.sh tests/unit/test_spdx.sh
+	tests/unit/test_greeter tests/unit/test_approval_page tests/unit/test_enrol_record tests/unit/test_layers.sh \
+	tests/unit/test_spdx.sh
 dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).

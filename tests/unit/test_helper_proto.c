@@ -39,6 +39,7 @@ static struct hp_request sample_request(void)
 	r.user = strdup("alice");
 	r.tty = strdup("/dev/pts/3");
 	r.return_to = strdup("http://127.0.0.1:4242/x");
+	r.enroll = strdup("enroll");
 	r.argc = 2;
 	r.argv[0] = strdup("conf=/etc/security/pam_tmdb.conf");
 	r.argv[1] = strdup("debug");
@@ -65,6 +66,7 @@ static void test_request_round_trip(void)
 	CHECK(strcmp(back.service, "vlock") == 0 && strcmp(back.user, "alice") == 0, "names kept");
 	CHECK(back.xdisplay == NULL && back.rhost == NULL && strcmp(back.tty, "/dev/pts/3") == 0, "absent stays absent");
 	CHECK(back.argc == 2 && strcmp(back.argv[1], "debug") == 0, "arguments kept");
+	CHECK(back.enroll != NULL && strcmp(back.enroll, "enroll") == 0, "the enrolment action kept");
 	CHECK(back.has_session && back.session.account_id == 1001 && strcmp(back.session.access_token, r.session.access_token) == 0,
 	      "session kept");
 	hp_request_clear(&back);
@@ -159,7 +161,8 @@ static void test_request_counts_and_numbers(void)
 	U32(1); U32(1); U32(0); U32(1);
 	U32(1); p[n++] = 's';
 	U32(1); p[n++] = 'u';
-	U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT);
+	U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); /* tty, xdisplay, rhost, return_to */
+	U32(HP_ABSENT); /* enroll */
 	U32(HP_MAX_ARGS + 1);
 	CHECK(hp_decode_request(p, n, &back) == -1, "more than %d arguments refused", HP_MAX_ARGS);
 	n -= 4;
