@@ -190,6 +190,12 @@ class Runner:
                 # the floor holds two process start-ups, the measured row one
                 res["ratio_one_spawn"] = res["median"] / (floor - spawn)
                 ratio += " (%.2f× one spawn)" % res["ratio_one_spawn"]
+            a, b = row.extra_start or (None, None)
+            if a in self.values and b in self.values:
+                start = self.values[a] - self.values[b]
+                res["ratio_with_start"] = res["median"] / (floor + start)
+                ratio += (" (%.2f× vs %s + (%s − %s), one more start of a libcurl process: %s)"
+                          % (res["ratio_with_start"], " + ".join(row.floor), a, b, fmt_ms(start)))
             if row.target is not None:
                 met = "yes" if r <= row.target else "**no**"
         tgt = "≤ %.2f× floor" % row.target if row.target is not None else ""
