@@ -27,7 +27,11 @@ void lifetime_track(struct txn *t, const struct tmdb_session *s)
 	if (s->remembered)
 		return; /* it outlives the login on purpose */
 	if (recorded(t) && journal_open(t->pamh, t->opts.state_dir, &j) == 0) {
-		journal_add(&j, t->pamh, t->user, s, name);
+		/* in pam_tmdb_helper the record is its caller's, which will open and close the login */
+		if (t->hooks != NULL && t->hooks->record != NULL)
+			t->hooks->record(t, &j, s, name);
+		else
+			journal_add(&j, t->pamh, t->user, s, name);
 		journal_close(&j);
 	}
 	if (login_guard_arm(t->pamh, t->argc, t->argv, recorded(t) ? t->opts.state_dir : NULL, s, name) != PAM_SUCCESS)

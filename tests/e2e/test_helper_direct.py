@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from helperenv import (API_KEY, DirectHelper, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT,
+from helperenv import (API_KEY, FORGET, DirectHelper, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT,
                        OP_AUTHENTICATE, OP_LOGOUT, TMDB_USER, UserRun, frame, request, string, u32,
                        user_runs)
 from tmdbpam import count
@@ -62,6 +62,7 @@ def test_a_login_with_a_hostile_environment(user_run, tmp_path):
     h = DirectHelper(user_run, env=env)
     h.send(request(args=conf_args(user_run)))
     res = h.converse(approver(user_run.standin))
+    assert h.outcome(FORGET) == 0, h.events   # a credential request: the session stays
     assert h.wait() == EXIT_SERVED
     assert res["rc"] == 0, h.events
     assert res["session"]["username"] == TMDB_USER and len(res["session"]["session_id"]) == 40
@@ -123,7 +124,9 @@ def test_standard_input_that_is_not_its_socket(user_run):
     frame(HP_REQUEST, b""),                                     # empty request
     request()[:-1] ,                                            # cut inside the frame
     frame(HP_REQUEST, request()[5:] + b"\0"),                   # trailing byte
-    request(version=2),
+    request(version=1),                                         # RECORD op, no OUTCOME
+    request(version=3),
+    request(op=4),                                              # version 1's RECORD
     request(op=9),
     request(args=["x"] * 33),                                   # too many arguments
     request(user="a\nb"),                                       # control character
