@@ -152,15 +152,15 @@ static void test_request_counts_and_numbers(void)
 	size_t n = 0;
 #define U32(v) do { p[n++] = (unsigned char)((v) >> 24); p[n++] = (unsigned char)((v) >> 16); \
 		p[n++] = (unsigned char)((v) >> 8); p[n++] = (unsigned char)(v); } while (0)
-	U32(1); U32(1); U32(0); U32(2); /* has_conv 2 */
+	U32(HP_VERSION); U32(1); U32(0); U32(2); /* has_conv 2 */
 	CHECK(hp_decode_request(p, n, &back) == -1, "a boolean of 2 refused");
 	n = 0;
-	U32(1); U32(1); U32(0); U32(1);
+	U32(HP_VERSION); U32(1); U32(0); U32(1);
 	U32(1); p[n++] = 's';
 	U32(2); p[n++] = 'u'; p[n++] = '\0';
 	CHECK(hp_decode_request(p, n, &back) == -1, "a NUL inside a string refused");
 	n = 0;
-	U32(1); U32(1); U32(0); U32(1);
+	U32(HP_VERSION); U32(1); U32(0); U32(1);
 	U32(1); p[n++] = 's';
 	U32(1); p[n++] = 'u';
 	U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT);
