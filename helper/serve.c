@@ -186,6 +186,9 @@ static int open_txn(const struct hp_request *req, pam_handle_t *pamh, struct txn
 	}
 	relay_hide(t->opts.api_key);
 	relay_hide(t->opts.access_token);
+	if (t->opts.debug)
+		pam_syslog(pamh, LOG_DEBUG, "pam_tmdb_helper: %s", req->op == HP_OP_AUTHENTICATE ? "authenticate"
+			   : req->op == HP_OP_ACCOUNT ? "acct_mgmt" : "close_session");
 	rc = check_files(conf, &t->opts);
 	if (rc == PAM_SUCCESS && t->opts.reuse_session) {
 		pam_syslog(pamh, LOG_NOTICE, "reuse_session: not used for a host that runs as an ordinary user (the "
