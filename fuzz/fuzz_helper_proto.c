@@ -55,7 +55,7 @@ static void one_frame(uint8_t type, const unsigned char *p, size_t n)
 			FUZZ_CHECK(r.service == NULL && r.user == NULL && r.argc == 0, "not cleared");
 			return;
 		}
-		FUZZ_CHECK(r.version == HP_VERSION && r.op >= HP_OP_AUTHENTICATE && r.op <= HP_OP_LOGOUT, "op %u", r.op);
+		FUZZ_CHECK(r.version == HP_VERSION && r.op >= HP_OP_AUTHENTICATE && r.op <= HP_OP_FORGET, "op %u", r.op);
 		FUZZ_CHECK(r.argc <= HP_MAX_ARGS, "argc %u", r.argc);
 		check_str(r.service, HP_MAX_NAME, false);
 		check_str(r.user, HP_MAX_NAME, false);

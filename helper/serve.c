@@ -188,7 +188,7 @@ static int open_txn(const struct hp_request *req, pam_handle_t *pamh, struct txn
 	relay_hide(t->opts.access_token);
 	if (t->opts.debug)
 		pam_syslog(pamh, LOG_DEBUG, "pam_tmdb_helper: %s", req->op == HP_OP_AUTHENTICATE ? "authenticate"
-			   : req->op == HP_OP_ACCOUNT ? "acct_mgmt" : "close_session");
+			   : req->op == HP_OP_ACCOUNT ? "acct_mgmt" : req->op == HP_OP_FORGET ? "forget" : "close_session");
 	rc = check_files(conf, &t->opts);
 	if (rc == PAM_SUCCESS && t->opts.reuse_session) {
 		pam_syslog(pamh, LOG_NOTICE, "reuse_session: not used for a host that runs as an ordinary user (the "
@@ -335,6 +335,9 @@ static int settle(struct txn *t)
 	int got = relay_read_outcome(HP_HOLD_TIMEOUT_MS, &outcome), rc = PAM_SUCCESS;
 
 	if (got == 0 && outcome == HP_CLAIM) {
+		char name[JOURNAL_NAME_LEN];
+		login_guard_record(t->pamh, name);
+		res.forget = name[0] != '\0'; /* recorded: a pam_end(PAM_SUCCESS) asks FORGET */
 		login_guard_disarm(t->pamh); /* the host holds the login and its record */
 	} else if (got == 0 && outcome == HP_FORGET) {
 		forget_record(t);
@@ -439,6 +442,30 @@ static int logout(pam_handle_t *pamh, const struct hp_request *req, struct hp_re
 	return rc;
 }
 
+/* The host ended its transaction with the session open (pam_end(PAM_SUCCESS) after
+ * open_session, no close_session): it keeps the session, as in process; its record goes.
+ * Only the caller's own records can be read here, so only those go. */
+static int forget(pam_handle_t *pamh, const struct hp_request *req, struct hp_result *res)
+{
+	struct txn t;
+	struct journal j;
+	int rc;
+
+	if (!req->has_session || !tmdb_is_session_id(req->session.session_id)) {
+		relay_audit(LOG_WARNING, "bad input from the caller: nothing to forget");
+		rc = PAM_SERVICE_ERR;
+	} else if ((rc = open_txn(req, pamh, &t)) == PAM_SUCCESS) {
+		if (t.opts.state_dir != NULL && journal_open(pamh, t.opts.state_dir, &j) == 0) {
+			journal_remove(&j, pamh, NULL, req->session.session_id);
+			journal_close(&j);
+		}
+		txn_end(&t);
+	}
+	res->rc = (uint32_t)rc;
+	relay_send_result(res);
+	return rc;
+}
+
 int serve(const struct hp_request *req)
 {
 	struct hp_result res;
@@ -475,6 +502,8 @@ int serve(const struct hp_request *req)
 		rc = authenticate(pamh, req, &res);
 	else if (req->op == HP_OP_ACCOUNT)
 		rc = account(pamh, req, &res);
+	else if (req->op == HP_OP_FORGET)
+		rc = forget(pamh, req, &res);
 	else
 		rc = logout(pamh, req, &res);
 	hp_result_clear(&res);

@@ -382,8 +382,9 @@ static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, ui
 
 /* Tells the held helper the login's outcome (0: none, it decides alone), relays its log
  * lines until its RESULT, then closes the socket and reaps it. The RESULT's code, or
- * PAM_SERVICE_ERR when it gave none (gone, or broke the protocol: logged). */
-static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outcome)
+ * PAM_SERVICE_ERR when it gave none (gone, or broke the protocol: logged); *recorded (when
+ * not NULL) its forget flag: after CLAIM, the session is recorded. */
+static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outcome, bool *recorded)
 {
 	struct hp_buf b;
 	int rc = PAM_SERVICE_ERR;
@@ -409,9 +410,11 @@ static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outco
 				hp_payload_free(p, n);
 				continue;
 			}
-			if (type == HP_RESULT && hp_decode_result(p, n, &res) == 0 && !res.has_session)
+			if (type == HP_RESULT && hp_decode_result(p, n, &res) == 0 && !res.has_session) {
 				rc = (int)res.rc;
-			else
+				if (recorded != NULL)
+					*recorded = res.forget != 0;
+			} else
 				pam_syslog(pamh, LOG_ERR, "the helper broke the protocol (message type %u)", (unsigned)type);
 			if (type == HP_RESULT)
 				hp_result_clear(&res); /* cleared by a failed decode too */
@@ -435,7 +438,8 @@ static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outco
  * its session, the record goes) or REVOKE (an error status: another module's account check
  * refused the login, or the host gave up: the session is deleted whatever logout_on_close
  * says, as login_guard.c does in process). After open_session, pam_end with an error status
- * runs the helper's LOGOUT op. Copies of what it needs, since other module data and
+ * runs the helper's LOGOUT op, and pam_end(PAM_SUCCESS) its FORGET op when the session is
+ * recorded (the host keeps its session open, as tmdb-login --keep does). Copies of what it needs, since other module data and
  * pam_get_data are not to be relied on inside pam_end. Only in the process that armed it: a
  * forked child's pam_end is not the login's end (it only closes its copy of the socket). */
 #define GUARD_DATA_NAME "pam_tmdb_helper_guard"
@@ -443,6 +447,7 @@ static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outco
 struct helper_guard {
 	pid_t owner;
 	struct held_helper held;
+	bool recorded;          /* open_session: the helper said the session is recorded */
 	struct tmdb_session s;
 	char *user, *helper;
 	int argc;
@@ -459,11 +464,19 @@ static void guard_free(struct helper_guard *g)
 	free(g);
 }
 
+static void guard_args(const struct helper_guard *g, struct client_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->helper = g->helper;
+	a->argc = g->argc;
+	for (int i = 0; i < g->argc; i++)
+		a->argv[i] = g->argv[i];
+}
+
 static void guard_logout(pam_handle_t *pamh, struct helper_guard *g)
 {
-	struct client_args a = { .helper = g->helper, .argc = g->argc };
-	for (int i = 0; i < g->argc; i++)
-		a.argv[i] = g->argv[i];
+	struct client_args a;
+	guard_args(g, &a);
 	if (run_op(pamh, PAM_SILENT, &a, HP_OP_LOGOUT, g->user, NULL, &g->s, NULL, NULL, NULL) == PAM_SUCCESS)
 		pam_syslog(pamh, LOG_NOTICE, "the login did not go on after authentication: the helper ended "
 			   "its TMDb session");
@@ -483,9 +496,9 @@ static void guard_cleanup(pam_handle_t *pamh, void *data, int error_status)
 	} else if (error_status & PAM_DATA_REPLACE) {
 		/* replaced by another authentication on this handle: the helper keeps the old
 		 * session recorded, held by this process */
-		settle_held(pamh, &g->held, 0);
+		settle_held(pamh, &g->held, 0, NULL);
 	} else if (g->held.fd >= 0) {
-		int rc = settle_held(pamh, &g->held, status == PAM_SUCCESS ? HP_FORGET : HP_REVOKE);
+		int rc = settle_held(pamh, &g->held, status == PAM_SUCCESS ? HP_FORGET : HP_REVOKE, NULL);
 		if (status == PAM_SUCCESS && rc != PAM_SUCCESS)
 			pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not forget the session this "
 				   "credential request keeps");
@@ -493,6 +506,14 @@ static void guard_cleanup(pam_handle_t *pamh, void *data, int error_status)
 			guard_logout(pamh, g); /* the held helper is gone: a helper of its own */
 	} else if (status != PAM_SUCCESS) {
 		guard_logout(pamh, g);
+	} else if (g->recorded) {
+		/* open, never closed, ended with PAM_SUCCESS (tmdb-login --keep): the host keeps
+		 * the session, as in process, so its record goes */
+		struct client_args a;
+		guard_args(g, &a);
+		if (run_op(pamh, PAM_SILENT, &a, HP_OP_FORGET, g->user, NULL, &g->s, NULL, NULL, NULL) != PAM_SUCCESS)
+			pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not forget the session this "
+				   "login keeps open; it is revoked once this process is gone");
 	}
 	guard_free(g);
 }
@@ -525,7 +546,7 @@ static void guard_arm(pam_handle_t *pamh, const struct client_args *a, const cha
 	}
 	if (g != NULL)
 		guard_free(g);
-	settle_held(pamh, held, 0);
+	settle_held(pamh, held, 0, NULL);
 	pam_syslog(pamh, LOG_WARNING, "cannot keep track of the session: a refused login will not delete it");
 }
 
@@ -638,7 +659,7 @@ int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 
 	/* the helper that authenticated recorded the session, held by this process: it stays */
 	if (rc == PAM_SUCCESS && (g = own_guard(pamh)) != NULL && g->held.fd >= 0 &&
-	    settle_held(pamh, &g->held, HP_CLAIM) != PAM_SUCCESS)
+	    settle_held(pamh, &g->held, HP_CLAIM, &g->recorded) != PAM_SUCCESS)
 		pam_syslog(pamh, LOG_WARNING, "session journal: the helper did not confirm the session's record");
 	return rc;
 }
@@ -657,7 +678,7 @@ void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		return; /* nothing this login holds */
 	g = own_guard(pamh);
 	if (g != NULL && g->held.fd >= 0)
-		settle_held(pamh, &g->held, HP_CLAIM); /* closed without open_session: the logout follows */
+		settle_held(pamh, &g->held, HP_CLAIM, NULL); /* closed without open_session: the logout follows */
 	pam_set_data(pamh, GUARD_DATA_NAME, NULL, NULL); /* the login closes: nothing left to guard */
 	if (run_op(pamh, flags, &a, HP_OP_LOGOUT, user, NULL, &s, &forget, NULL, NULL) != PAM_SUCCESS)
 		pam_syslog(pamh, LOG_WARNING, "logout_on_close: the helper could not end the session");

@@ -297,7 +297,7 @@ int hp_decode_request(const unsigned char *p, size_t n, struct hp_request *q)
 	q->op = get_u32(&r);
 	q->flags = get_u32(&r);
 	q->has_conv = get_bool(&r);
-	if (!r.bad && (q->version != HP_VERSION || q->op < HP_OP_AUTHENTICATE || q->op > HP_OP_LOGOUT))
+	if (!r.bad && (q->version != HP_VERSION || q->op < HP_OP_AUTHENTICATE || q->op > HP_OP_FORGET))
 		r.bad = 1;
 	q->service = get_str(&r, HP_MAX_NAME, 0);
 	q->user = get_str(&r, HP_MAX_NAME, 0);

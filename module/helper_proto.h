@@ -46,9 +46,10 @@
 
 enum hp_type { HP_REQUEST = 1, HP_CONV = 2, HP_CONV_REPLY = 3, HP_LOG = 4, HP_RESULT = 5, HP_TAKEN = 6, HP_OUTCOME = 7 };
 
-/* what the helper is asked to do: pam_sm_authenticate's, acct_mgmt's or close_session's work
- * (4, version 1's RECORD, is refused) */
-enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3 };
+/* what the helper is asked to do: pam_sm_authenticate's, acct_mgmt's or close_session's work;
+ * FORGET: pam_end(PAM_SUCCESS) after open_session without close_session (the host keeps its
+ * session open, as tmdb-login --keep does): the journal record of the session given goes */
+enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3, HP_OP_FORGET = 4 };
 
 /* What became of the login the helper handed a session to (the OUTCOME frame's one number):
  * CLAIM: open_session: the host holds the login; the journal record (held by the host) stays.
@@ -91,7 +92,9 @@ struct hp_log {
 struct hp_result {
 	uint32_t rc;            /* the entry point's PAM code */
 	uint32_t export_env;    /* hand the session over in the PAM environment too */
-	uint32_t forget;        /* close_session ended the session: forget it */
+	uint32_t forget;        /* close_session ended the session: forget it; the answer to a
+				 * CLAIM: the session is recorded (pam_end(PAM_SUCCESS) without
+				 * close_session asks FORGET) */
 	uint32_t has_session;   /* authenticate: the session to hand over (answer with TAKEN) */
 	struct tmdb_session session;
 };

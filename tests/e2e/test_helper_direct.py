@@ -145,7 +145,7 @@ def test_standard_input_that_is_not_its_socket(user_run):
     frame(HP_REQUEST, request()[5:] + b"\0"),                   # trailing byte
     request(version=1),                                         # RECORD op, no OUTCOME
     request(version=3),
-    request(op=4),                                              # version 1's RECORD
+    request(op=5),
     request(op=9),
     request(args=["x"] * 33),                                   # too many arguments
     request(user="a\nb"),                                       # control character

@@ -11,13 +11,14 @@ killed after open_session leaves an orphan that root's next authentication or `t
 names. Layout in helperenv.py."""
 
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
 
-from helperenv import HELPER_GID, NOBODY, TMDB_USER, USER, user_runs
+from helperenv import HELPER_GID, NOBODY, OP_FORGET, TMDB_USER, USER, DirectHelper, request, user_runs
 from journal_helpers import boot_id, dead_pid, start_time
 from pamhost import HostResult, host_command
 from test_tmdbctl import tmdbctl_binary
@@ -100,7 +101,8 @@ def live(user_run):
 
 def helper_runs(r):
     """The helper runs of a host's login, as the helper logs them with debug=yes."""
-    return [m[m.index("pam_tmdb_helper: "):] for m in r.log_messages if "): pam_tmdb_helper: " in m]
+    runs = (re.search(r"(?:\): |^PAM )(pam_tmdb_helper: \w+)$", m) for m in r.log_messages)
+    return [m.group(1) for m in runs if m]
 
 
 def test_open_session_through_the_helper_is_recorded_and_close_session_removes_it(user_run):
@@ -164,6 +166,37 @@ def test_a_credential_request_is_recorded_until_pam_end_which_forgets_it(user_ru
     assert records(user_run) == [] and set_aside(user_run) == [], r.dump()
     assert live(user_run) - before == {e["session_id"]} == {r.env["TMDB_SESSION_ID"]}
     assert not user_run.wait_no_helper()
+
+
+def test_a_login_left_open_at_pam_end_keeps_its_session_and_its_record_goes(user_run):
+    """pam_end(PAM_SUCCESS) after open_session without close_session (tmdb-login --keep): as in
+    process, the host keeps the session and the record goes (the helper's FORGET op), so that
+    the session is not revoked once the host exits."""
+    before = live(user_run)
+    user_run.conf["debug"] = "yes"
+    r = user_run.host("authenticate acct_mgmt open_session env", approve_as=TMDB_USER)
+    assert r.op_list[-1] == ("open_session", "PAM_SUCCESS"), r.dump()
+    assert records(user_run) == [] and set_aside(user_run) == [], r.dump()
+    assert live(user_run) - before == {r.env["TMDB_SESSION_ID"]}
+    assert helper_runs(r) == ["pam_tmdb_helper: authenticate", "pam_tmdb_helper: acct_mgmt",
+                              "pam_tmdb_helper: forget"], r.dump()
+    assert not user_run.wait_no_helper()
+
+
+def test_the_forget_op_removes_only_the_callers_own_records(user_run):
+    """Run directly with the session id of a record of root's: the helper cannot read it, and
+    it stays; its own record of the same session goes."""
+    sid = user_run.standin.new_session(TMDB_USER)
+    write_foreign(user_run, "r-roots", sid, USER, 0, gid=0)
+    write_foreign(user_run, "r-own", sid, USER, NOBODY)
+    h = DirectHelper(user_run)
+    h.send(request(op=OP_FORGET, args=["conf=%s" % user_run.conf_path],
+                   session={"session_id": sid, "account_id": 1001, "username": TMDB_USER}))
+    user_run.write()
+    res = h.converse()
+    assert h.wait() == 0 and res["rc"] == 0, h.events
+    assert records(user_run) == ["r-roots"]
+    assert sid in live(user_run)
 
 
 def test_a_host_killed_after_authenticate_before_open_session_has_its_session_deleted(user_run):
