@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* check_files.c — the directories the module uses (cache_dir, state_dir) and the setgid
+/* check_files.c — the directories the module uses (cache_dir, state_dir and its sessions/) and the setgid
  * helper, under the rules the module and the helper apply to them (cache.c, journal.c,
  * pam_tmdb(8) "The helper"). The config, key file and user map are checked where they are
  * read (check_config.c, check_user_map.c). */
@@ -148,6 +148,46 @@ static void check_enrolment(struct check *c)
 	}
 }
 
+/* {state_dir}/sessions, when it exists (the module makes it): journal.c takes it only when it
+ * is a real directory owned like the state_dir, with no bits for others; the helper writes in
+ * it only when it has the state_dir's group. */
+static void check_journal_dir(struct check *c, const char *state_dir)
+{
+	const char *why = "the sessions of logins that die are not recorded, nor deleted later";
+	struct stat top, st;
+	char dir[PATH_MAX], fix[2 * PATH_MAX + 64];
+
+	if (lstat(state_dir, &top) != 0 || !S_ISDIR(top.st_mode) ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s/sessions", state_dir) >= sizeof(dir) || lstat(dir, &st) != 0)
+		return; /* state_dir's own problem (said above), or not made yet */
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(fix, sizeof(fix), "rm %s (the module makes the directory)", dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "state_dir", fix, "is not a directory (or is a symlink): %s",
+			  why);
+		return;
+	}
+	if (st.st_uid != top.st_uid) {
+		snprintf(fix, sizeof(fix), "chown %u %s", (unsigned)top.st_uid, dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "state_dir", fix,
+			  "owned by uid %u, not by the state_dir's owner (uid %u): %s", (unsigned)st.st_uid,
+			  (unsigned)top.st_uid, why);
+	}
+	if ((st.st_mode & S_IRWXO) != 0) {
+		snprintf(fix, sizeof(fix), "chmod o-rwx %s", dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "state_dir", fix, "mode %04o is too open: %s",
+			  (unsigned)(st.st_mode & 07777), why);
+	}
+	if (top.st_gid != 0 && (st.st_gid != top.st_gid || (st.st_mode & S_IRWXG) != (top.st_mode & S_IRWXG))) {
+		snprintf(fix, sizeof(fix), "chgrp %u %s; chmod g=%s%s%s %s", (unsigned)top.st_gid, dir,
+			 top.st_mode & S_IRGRP ? "r" : "", top.st_mode & S_IWGRP ? "w" : "", top.st_mode & S_IXGRP ? "x" : "",
+			 dir);
+		check_add(c, CHECK_WARNING, "files", dir, 0, "state_dir", fix,
+			  "group %u mode %04o, not the state_dir's (group %u mode %04o): pam_tmdb_helper cannot record "
+			  "the sessions of hosts that run as an ordinary user", (unsigned)st.st_gid,
+			  (unsigned)(st.st_mode & 07777), (unsigned)top.st_gid, (unsigned)(top.st_mode & 07777));
+	}
+}
+
 void check_files(struct check *c)
 {
 	if (c->o.cache_dir != NULL && c->o.reuse_session)
@@ -156,6 +196,8 @@ void check_files(struct check *c)
 	if (c->o.state_dir != NULL)
 		check_dir(c, c->o.state_dir, "state_dir", S_IRWXO, "o-rwx",
 			  "the sessions of logins that die are not recorded, nor deleted later");
+	if (c->o.state_dir != NULL)
+		check_journal_dir(c, c->o.state_dir);
 	check_enrolment(c);
 	check_helper(c);
 }

@@ -41,7 +41,7 @@ int tmdbctl_revoke(const struct tmdbctl *c, int argc, char **argv)
 		options_free(&o);
 		return TMDBCTL_EXIT_CONFIG;
 	}
-	reaper_run(&j, &api, user, 0, &r);
+	reaper_run(&j, &api, user, 0, NULL, &r);
 	http_client_close(api.http);
 	journal_close(&j);
 	options_free(&o);

@@ -6,7 +6,7 @@
  * Input format: the bytes on the socket, as they are. They are written into a socket pair
  * and read back with hp_recv, frame by frame, as the helper reads them, until it refuses or
  * the stream ends; each frame is decoded by the decoder for its type (REQUEST, CONV_REPLY,
- * TAKEN: what the helper takes; the module's LOG, CONV and RESULT decoders too).
+ * TAKEN, OUTCOME: what the helper takes; the module's LOG, CONV and RESULT decoders too).
  *
  * Checked:
  *   - hp_recv hands out a payload of at most HP_MAX_FRAME - 1 bytes, and refuses with a reason;
@@ -55,7 +55,7 @@ static void one_frame(uint8_t type, const unsigned char *p, size_t n)
 			FUZZ_CHECK(r.service == NULL && r.user == NULL && r.argc == 0, "not cleared");
 			return;
 		}
-		FUZZ_CHECK(r.version == HP_VERSION && r.op >= HP_OP_AUTHENTICATE && r.op <= HP_OP_RECORD, "op %u", r.op);
+		FUZZ_CHECK(r.version == HP_VERSION && r.op >= HP_OP_AUTHENTICATE && r.op <= HP_OP_FORGET, "op %u", r.op);
 		FUZZ_CHECK(r.argc <= HP_MAX_ARGS, "argc %u", r.argc);
 		check_str(r.service, HP_MAX_NAME, false);
 		check_str(r.user, HP_MAX_NAME, false);
@@ -87,6 +87,16 @@ static void one_frame(uint8_t type, const unsigned char *p, size_t n)
 		if (hp_decode_taken(p, n, &rc) != 0)
 			return;
 		FUZZ_CHECK(hp_encode_taken(rc, &b) == 0, "does not encode back");
+		same_bytes(&b, p, n);
+		hp_buf_free(&b);
+		return;
+	}
+	case HP_OUTCOME: {
+		uint32_t o;
+		if (hp_decode_outcome(p, n, &o) != 0)
+			return;
+		FUZZ_CHECK(o >= HP_CLAIM && o <= HP_REVOKE, "outcome %u", o);
+		FUZZ_CHECK(hp_encode_outcome(o, &b) == 0, "does not encode back");
 		same_bytes(&b, p, n);
 		hp_buf_free(&b);
 		return;

@@ -8,6 +8,7 @@ endif
 helper_pam_tmdb_helper_SOURCES = \
 	helper/main.c \
 	helper/module_data.c helper/module_data.h \
+	helper/outcome.c helper/outcome.h \
 	helper/harden.c helper/harden.h \
 	helper/relay.c helper/relay.h \
 	helper/serve.c helper/serve.h \

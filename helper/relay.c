@@ -68,6 +68,10 @@ int relay_watch(void)
 void relay_set_state(enum relay_state s)
 {
 	atomic_store(&state, (int)s);
+	/* the host went while something was in hand, and nothing is any more (a try that got no
+	 * credential): the watcher has returned, so end here as it would have */
+	if (s == RELAY_EXITABLE && atomic_load(&host_gone))
+		_exit(0);
 }
 
 void relay_hide(const char *secret)
@@ -257,6 +261,31 @@ int relay_send_result(const struct hp_result *res)
 	if (atomic_load(&host_gone) || hp_encode_result(res, &b) != 0)
 		return -1;
 	return send_buf(&b);
+}
+
+int relay_read_outcome(int timeout_ms, uint32_t *outcome)
+{
+	unsigned char *p = NULL;
+	size_t n = 0;
+	uint8_t type = 0;
+	const char *why = NULL;
+	int r;
+
+	if (hp_recv(sock, timeout_ms, &type, &p, &n, &why) != 0) {
+		if (strcmp(why, "closed") == 0) {
+			atomic_store(&host_gone, 1);
+			return 1;
+		}
+		if (strcmp(why, "timeout") != 0)
+			relay_audit(LOG_WARNING, "bad input from the caller: %s", why);
+		return -1;
+	}
+	r = type == HP_OUTCOME ? hp_decode_outcome(p, n, outcome) : -1;
+	hp_payload_free(p, n);
+	if (r != 0)
+		relay_audit(LOG_WARNING, "bad input from the caller: message type %u where an outcome was due",
+			    (unsigned)type);
+	return r;
 }
 
 int relay_read_taken(int timeout_ms, uint32_t *rc)

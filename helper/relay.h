@@ -13,7 +13,8 @@
 
 /* What the helper is doing, for the watcher: in RELAY_EXITABLE the host's going away ends the
  * helper at once (nothing is in hand yet); in RELAY_FINISHING the work goes on to its end (a
- * session to delete, a logout's DELETE). */
+ * request that may create a session, a session to delete, a logout's DELETE). Going back to
+ * RELAY_EXITABLE after the host went ends the helper there and then. */
 enum relay_state { RELAY_EXITABLE, RELAY_FINISHING };
 
 /* The socket is descriptor fd. */
@@ -41,6 +42,10 @@ int relay_send_result(const struct hp_result *res);
 
 /* Waits for the host's TAKEN. 0 with *rc, or -1 (timeout, closed, garbage). */
 int relay_read_taken(int timeout_ms, uint32_t *rc);
+
+/* Waits for the module's OUTCOME (helper_proto.h). 0 with *outcome; 1 when the socket closed
+ * first; -1 on timeout or anything else (logged). */
+int relay_read_outcome(int timeout_ms, uint32_t *outcome);
 
 /* A line for the system log of the helper itself, whatever the host does with the relayed ones
  * (refusals of the caller, protocol violations). */

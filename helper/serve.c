@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "module_data.h"
 #include "options.h"
+#include "outcome.h"
 #include "refusal.h"
 #include "relay.h"
 #include "safe_file.h"
@@ -32,7 +33,6 @@
 #include "txn.h"
 
 #define TAKEN_TIMEOUT_MS (30 * 1000)
-#define HELPER_MAX_RECORDS 64 /* open logins of one user the helper records */
 #define MSG_NOT_OWN "Not signed in: a program run by one user may sign in only that user's own account."
 
 /* Printable text without controls (PAM items, the service name). */
@@ -192,6 +192,9 @@ static int open_txn(const struct hp_request *req, pam_handle_t *pamh, struct txn
 	}
 	relay_hide(t->opts.api_key);
 	relay_hide(t->opts.access_token);
+	if (t->opts.debug)
+		pam_syslog(pamh, LOG_DEBUG, "pam_tmdb_helper: %s", req->op == HP_OP_AUTHENTICATE ? "authenticate"
+			   : req->op == HP_OP_ACCOUNT ? "acct_mgmt" : req->op == HP_OP_FORGET ? "forget" : "close_session");
 	rc = check_files(conf, &t->opts);
 	if (rc == PAM_SUCCESS && t->opts.reuse_session) {
 		pam_syslog(pamh, LOG_NOTICE, "reuse_session: not used for a host that runs as an ordinary user (the "
@@ -215,19 +218,22 @@ static int hold(pam_handle_t *pamh, const struct hp_request *req)
 	return session_handover(pamh, &req->session, false, false);
 }
 
-/* pam_sm_authenticate's work (pam_tmdb.c), then the hand-over to the host. */
+/* pam_sm_authenticate's work (pam_tmdb.c), then the hand-over to the host, then its outcome. */
 static int authenticate(pam_handle_t *pamh, const struct hp_request *req, struct hp_result *res)
 {
 	struct txn t;
 	char *refused_as = NULL;
-	int rc = open_txn(req, pamh, &t);
+	int rc;
 
+	outcome_identify_host();
+	rc = open_txn(req, pamh, &t);
 	if (rc != PAM_SUCCESS) {
 		if (scope_check(pamh, req->user, TMDB_DEFAULT_MINIMUM_UID, false) != PAM_IGNORE)
 			refusal_tell(pamh, (int)req->flags, rc, "", NULL);
 		res->rc = (uint32_t)rc;
 		return relay_send_result(res) == 0 ? rc : PAM_CONV_ERR;
 	}
+	t.hooks = &outcome_hooks;
 	if (t.opts.enroll) {
 		/* the caller's own enrolment (enrol.h): told by itself, nothing handed over */
 		rc = enrol_run(&t);
@@ -247,10 +253,11 @@ static int authenticate(pam_handle_t *pamh, const struct hp_request *req, struct
 		if (relay_send_result(res) != 0 || relay_read_taken(TAKEN_TIMEOUT_MS, &taken) != 0 ||
 		    taken != PAM_SUCCESS) {
 			/* nobody holds it: it must not stay alive on the server */
-			t.opts.logout_on_close = true;
-			flow_logout(&t);
+			outcome_end_login(&t, "the host did not take the session");
 			relay_audit(LOG_NOTICE, "the host did not take the session; it was ended on the server");
 			rc = PAM_CONV_ERR;
+		} else {
+			outcome_settle(&t);
 		}
 	} else if (relay_send_result(res) != 0) {
 		rc = PAM_CONV_ERR;
@@ -297,75 +304,23 @@ static int logout(pam_handle_t *pamh, const struct hp_request *req, struct hp_re
 	return rc;
 }
 
-/* Records of one user, counted (record_for_host). */
-struct own_count {
-	const char *user;
-	int n;
-};
-
-static int count_own(void *ctx, const char *name, const struct journal_entry *e)
-{
-	struct own_count *c = ctx;
-	(void)name;
-	if (strcmp(e->user, c->user) == 0)
-		c->n++;
-	return 0;
-}
-
-/* The journal record of the login the host opened, held by the host itself: the process at
- * the other end of the helper's socket (SO_PEERCRED), which will close the login through the
- * helper. When the host dies first, the record is an orphan and its session is revoked by
- * the next authentication on the host or tmdbctl revoke --orphans. The record is the
- * caller's (owned by its uid, the helper's group, 0600), and root's readers take it only
- * when it names that same user. */
-static int record_for_host(struct txn *t, const struct tmdb_session *s)
-{
-	struct own_count count = { t->user, 0 };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct proc_id host = { 0 };
-	char name[JOURNAL_NAME_LEN];
-	struct journal j;
-	int rc = PAM_SYSTEM_ERR;
-
-	if (!t->opts.logout_on_close || t->opts.state_dir == NULL)
-		return PAM_SUCCESS; /* kept on purpose, or no journal: never recorded */
-	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred) ||
-	    cred.pid <= 0 || cred.uid != getuid()) {
-		relay_audit(LOG_WARNING, "session journal: cannot tell which process holds the login");
-		return PAM_SYSTEM_ERR;
-	}
-	host.pid = cred.pid;
-	if (proc_start_time(host.pid, &host.start) != 0) {
-		relay_audit(LOG_NOTICE, "session journal: the host is gone before its session was recorded");
-		return PAM_SYSTEM_ERR;
-	}
-	if (journal_open(t->pamh, t->opts.state_dir, &j) != 0)
-		return PAM_SYSTEM_ERR;
-	/* a user's records are bounded: the helper writes into a directory of root's */
-	journal_walk(&j, t->pamh, false, count_own, &count);
-	if (count.n >= HELPER_MAX_RECORDS)
-		pam_syslog(t->pamh, LOG_WARNING, "session journal: %s already has %d records; this session is not "
-			   "recorded", t->user, count.n);
-	else if (journal_add_held(&j, t->pamh, t->user, s, &host, name) == 0)
-		rc = PAM_SUCCESS;
-	journal_close(&j);
-	return rc;
-}
-
-/* open_session in the host: record the session it holds, with the host as its holder. */
-static int record(pam_handle_t *pamh, const struct hp_request *req, struct hp_result *res)
+/* The host ended its transaction with the session open (pam_end(PAM_SUCCESS) after
+ * open_session, no close_session): it keeps the session, as in process; its record goes.
+ * Only the caller's own records can be read here, so only those go. */
+static int forget(pam_handle_t *pamh, const struct hp_request *req, struct hp_result *res)
 {
 	struct txn t;
+	struct journal j;
 	int rc;
 
-	if (!req->has_session) {
-		relay_audit(LOG_WARNING, "bad input from the caller: nothing to record");
+	if (!req->has_session || !tmdb_is_session_id(req->session.session_id)) {
+		relay_audit(LOG_WARNING, "bad input from the caller: nothing to forget");
 		rc = PAM_SERVICE_ERR;
 	} else if ((rc = open_txn(req, pamh, &t)) == PAM_SUCCESS) {
-		rc = hold(pamh, req);
-		if (rc == PAM_SUCCESS)
-			rc = record_for_host(&t, &req->session);
+		if (t.opts.state_dir != NULL && journal_open(pamh, t.opts.state_dir, &j) == 0) {
+			journal_remove(&j, pamh, NULL, req->session.session_id);
+			journal_close(&j);
+		}
 		txn_end(&t);
 	}
 	res->rc = (uint32_t)rc;
@@ -409,8 +364,8 @@ int serve(const struct hp_request *req)
 		rc = authenticate(pamh, req, &res);
 	else if (req->op == HP_OP_ACCOUNT)
 		rc = account(pamh, req, &res);
-	else if (req->op == HP_OP_RECORD)
-		rc = record(pamh, req, &res);
+	else if (req->op == HP_OP_FORGET)
+		rc = forget(pamh, req, &res);
 	else
 		rc = logout(pamh, req, &res);
 	hp_result_clear(&res);

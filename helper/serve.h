@@ -11,8 +11,10 @@
 /* Checks the request beyond its syntax (names, items, arguments): 0, or -1 (logged). */
 int serve_check_request(const struct hp_request *req);
 
-/* Runs it and sends the result (and, for a session handed over, waits for TAKEN, deleting the
- * session on the server without it). Returns the PAM code sent. */
+/* Runs it and sends the result. For a session handed over it waits for TAKEN (deleting the
+ * session on the server without it), then for the login's OUTCOME (helper_proto.h), and does
+ * what that says; without one, a host that is gone has its session deleted. Returns the PAM
+ * code sent. */
 int serve(const struct hp_request *req);
 
 #endif

@@ -110,7 +110,15 @@ static char *url_message(const char *url, char **qr, bool want_qr)
 static int ask(const struct approval_host *h, struct tmdb_client *api, const struct approval_wait *w, bool *not_yet)
 {
 	enum tmdb_approval state = TMDB_NOT_APPROVED;
-	int rc = w->try_once(api, w->ctx, &state);
+	int rc;
+
+	/* the try may create the credential: pam_tmdb_helper sees it through even if its host
+	 * goes meanwhile, and deletes it */
+	if (h->pending != NULL)
+		h->pending(true);
+	rc = w->try_once(api, w->ctx, &state);
+	if (h->pending != NULL && !(rc == PAM_SUCCESS && state == TMDB_APPROVED))
+		h->pending(false);
 	/* TMDb's own answer before approval is not recorded anywhere: 41, 17 or 33 ("expired or
 	 * invalid"). A 33 while the token is young is taken for "not yet"; after its life, it
 	 * ends the login. */

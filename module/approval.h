@@ -17,6 +17,8 @@ struct approval_host {
 	pam_handle_t *pamh;
 	int flags;
 	const struct tmdb_options *opts;
+	/* NULL, or told around each try (txn.h struct txn_hooks, credential_pending) */
+	void (*pending)(bool pending);
 };
 
 /* The longest approval URL shown, in bytes. With the introduction and the prompt, one

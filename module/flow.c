@@ -93,7 +93,8 @@ static int reuse_remembered(struct txn *t, struct tmdb_client *api, const struct
 /* v3 steps 1-3: request token, approval, session (s->session_id). */
 static int login_v3(struct txn *t, struct tmdb_client *api, struct tmdb_session *s)
 {
-	struct approval_host host = { t->pamh, t->flags, &t->opts };
+	struct approval_host host = { t->pamh, t->flags, &t->opts,
+				       t->hooks != NULL ? t->hooks->credential_pending : NULL };
 	struct tmdb_token token = { 0 };
 	int rc = tmdb_new_token(api, &token);
 	if (rc == PAM_SUCCESS)

@@ -42,7 +42,8 @@ int flow_v4_login(struct txn *t, struct tmdb_client *api, struct tmdb_session *s
 	char *request_token = NULL, *access_token = NULL, *object_id = NULL, *sid = NULL, *url = NULL;
 	struct v4_try v = { NULL, &access_token, &object_id };
 	struct approval_wait w = { .try_once = v4_try_once, .ctx = &v };
-	struct approval_host host = { t->pamh, t->flags, &t->opts };
+	struct approval_host host = { t->pamh, t->flags, &t->opts,
+				       t->hooks != NULL ? t->hooks->credential_pending : NULL };
 	long asked = clock_now_ms();
 	int rc = tmdb_v4_request_token(api, &request_token);
 

@@ -300,20 +300,32 @@ static const char *item(pam_handle_t *pamh, int type)
 
 static char yes_data = 1, no_data = 0;
 
+/* A helper that handed a session over and waits for the login's outcome (helper_proto.h):
+ * its pid and our end of its socket (close-on-exec, as every descriptor of the module). */
+struct held_helper {
+	pid_t pid;
+	int fd;
+};
+
 /* Runs one op through the helper. A RESULT that hands a session over (authenticate) is
- * handed over here and acknowledged (TAKEN): unacknowledged, the helper deletes it. */
+ * handed over here and acknowledged (TAKEN): unacknowledged, the helper deletes it. After a
+ * TAKEN the helper waits for the login's outcome: with hold, it is kept there (hold->fd >= 0);
+ * without, the socket closes and the helper decides alone. */
 static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, uint32_t op, const char *user,
-		  char *return_to, const struct tmdb_session *held, uint32_t *forget, bool *answered)
+		  char *return_to, const struct tmdb_session *held, uint32_t *forget, bool *answered,
+		  struct held_helper *hold)
 {
 	struct hp_request req;
 	struct hp_result res = { 0 };
 	pid_t pid = -1;
 	int fd = -1, rc;
-	bool dummy;
+	bool dummy, kept = false;
 
 	if (answered == NULL)
 		answered = &dummy;
 	*answered = false;
+	if (hold != NULL)
+		hold->pid = -1, hold->fd = -1;
 
 	memset(&req, 0, sizeof(req));
 	req.version = HP_VERSION;
@@ -354,10 +366,16 @@ static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, ui
 				taken = PAM_SERVICE_ERR;
 			hp_buf_free(&b);
 			rc = taken;
+			kept = rc == PAM_SUCCESS && hold != NULL;
 		}
 		hp_result_clear(&res);
 	} else {
 		rc = PAM_SERVICE_ERR;
+	}
+	if (kept) {
+		hold->pid = pid;
+		hold->fd = fd;
+		return rc;
 	}
 	shutdown(fd, SHUT_RDWR);
 	close(fd);
@@ -365,17 +383,74 @@ static int run_op(pam_handle_t *pamh, int flags, const struct client_args *a, ui
 	return rc;
 }
 
-/* The login through the helper that does not go on (pam_end with an error status after
- * authenticate succeeded: another module's account check refused it, or the host gave up):
- * the helper ends its session, as login_guard.c does in process. Copies of what it needs,
- * since other module data and pam_get_data are not to be relied on inside pam_end. A
- * pam_end(PAM_SUCCESS) (a credential request, or a login that ended with its session open)
- * keeps the session; close_session disarms it; a forked child's pam_end is not the login's
- * end. */
+/* Tells the held helper the login's outcome (0: none, it decides alone), relays its log
+ * lines until its RESULT, then closes the socket and reaps it. The RESULT's code, or
+ * PAM_SERVICE_ERR when it gave none (gone, or broke the protocol: logged); *recorded (when
+ * not NULL) its forget flag: after CLAIM, the session is recorded. */
+static int settle_held(pam_handle_t *pamh, struct held_helper *h, uint32_t outcome, bool *recorded)
+{
+	struct hp_buf b;
+	int rc = PAM_SERVICE_ERR;
+
+	if (h->fd < 0)
+		return PAM_SERVICE_ERR;
+	if (outcome != 0 && hp_encode_outcome(outcome, &b) == 0) {
+		int sent = hp_send(h->fd, &b);
+		hp_buf_free(&b);
+		while (sent == 0) {
+			unsigned char *p = NULL;
+			size_t n = 0;
+			uint8_t type = 0;
+			const char *why = NULL;
+			struct hp_result res;
+
+			if (hp_recv(h->fd, RELAY_TIMEOUT_MS, &type, &p, &n, &why) != 0) {
+				pam_syslog(pamh, LOG_WARNING, "no answer from the helper that holds the login: %s", why);
+				break;
+			}
+			if (type == HP_LOG) {
+				relay_log(pamh, p, n);
+				hp_payload_free(p, n);
+				continue;
+			}
+			if (type == HP_RESULT && hp_decode_result(p, n, &res) == 0 && !res.has_session) {
+				rc = (int)res.rc;
+				if (recorded != NULL)
+					*recorded = res.forget != 0;
+			} else
+				pam_syslog(pamh, LOG_ERR, "the helper broke the protocol (message type %u)", (unsigned)type);
+			if (type == HP_RESULT)
+				hp_result_clear(&res); /* cleared by a failed decode too */
+			hp_payload_free(p, n);
+			break;
+		}
+	}
+	shutdown(h->fd, SHUT_RDWR);
+	close(h->fd);
+	h->fd = -1;
+	/* the helper ends at once after its answer, or on the closed socket */
+	reap(pamh, h->pid, true);
+	h->pid = -1;
+	return rc;
+}
+
+/* What becomes of a login through the helper after authenticate (module data, armed at a
+ * successful authenticate, disarmed at close_session). Until open_session the helper that
+ * authenticated waits (held): open_session tells it CLAIM (the journal record it wrote, held
+ * by this process, stays), pam_end tells it FORGET (PAM_SUCCESS: a credential request keeps
+ * its session, the record goes) or REVOKE (an error status: another module's account check
+ * refused the login, or the host gave up: the session is deleted whatever logout_on_close
+ * says, as login_guard.c does in process). After open_session, pam_end with an error status
+ * runs the helper's LOGOUT op, and pam_end(PAM_SUCCESS) its FORGET op when the session is
+ * recorded (the host keeps its session open, as tmdb-login --keep does). Copies of what it needs, since other module data and
+ * pam_get_data are not to be relied on inside pam_end. Only in the process that armed it: a
+ * forked child's pam_end is not the login's end (it only closes its copy of the socket). */
 #define GUARD_DATA_NAME "pam_tmdb_helper_guard"
 
 struct helper_guard {
 	pid_t owner;
+	struct held_helper held;
+	bool recorded;          /* open_session: the helper said the session is recorded */
 	struct tmdb_session s;
 	char *user, *helper;
 	int argc;
@@ -392,32 +467,71 @@ static void guard_free(struct helper_guard *g)
 	free(g);
 }
 
+static void guard_args(const struct helper_guard *g, struct client_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->helper = g->helper;
+	a->argc = g->argc;
+	for (int i = 0; i < g->argc; i++)
+		a->argv[i] = g->argv[i];
+}
+
+static void guard_logout(pam_handle_t *pamh, struct helper_guard *g)
+{
+	struct client_args a;
+	guard_args(g, &a);
+	if (run_op(pamh, PAM_SILENT, &a, HP_OP_LOGOUT, g->user, NULL, &g->s, NULL, NULL, NULL) == PAM_SUCCESS)
+		pam_syslog(pamh, LOG_NOTICE, "the login did not go on after authentication: the helper ended "
+			   "its TMDb session");
+	else
+		pam_syslog(pamh, LOG_WARNING, "the login did not go on after authentication, and the helper "
+			   "could not end its TMDb session");
+}
+
 static void guard_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
 	struct helper_guard *g = data;
 	int status = error_status & ~(PAM_DATA_SILENT | PAM_DATA_REPLACE);
 
-	if ((error_status & PAM_DATA_REPLACE) == 0 && g->owner == getpid() && status != PAM_SUCCESS) {
-		struct client_args a = { .helper = g->helper, .argc = g->argc };
-		for (int i = 0; i < g->argc; i++)
-			a.argv[i] = g->argv[i];
-		if (run_op(pamh, PAM_SILENT, &a, HP_OP_LOGOUT, g->user, NULL, &g->s, NULL, NULL) == PAM_SUCCESS)
-			pam_syslog(pamh, LOG_NOTICE, "the login did not go on after authentication: the helper ended "
-				   "its TMDb session");
-		else
-			pam_syslog(pamh, LOG_WARNING, "the login did not go on after authentication, and the helper "
-				   "could not end its TMDb session");
+	if (g->owner != getpid()) {
+		if (g->held.fd >= 0)
+			close(g->held.fd); /* a forked child's copy: the login is its parent's */
+	} else if (error_status & PAM_DATA_REPLACE) {
+		/* replaced by another authentication on this handle: the helper keeps the old
+		 * session recorded, held by this process */
+		settle_held(pamh, &g->held, 0, NULL);
+	} else if (g->held.fd >= 0) {
+		int rc = settle_held(pamh, &g->held, status == PAM_SUCCESS ? HP_FORGET : HP_REVOKE, NULL);
+		if (status == PAM_SUCCESS && rc != PAM_SUCCESS)
+			pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not forget the session this "
+				   "credential request keeps");
+		else if (status != PAM_SUCCESS && rc != PAM_SUCCESS)
+			guard_logout(pamh, g); /* the held helper is gone: a helper of its own */
+	} else if (status != PAM_SUCCESS) {
+		guard_logout(pamh, g);
+	} else if (g->recorded) {
+		/* open, never closed, ended with PAM_SUCCESS (tmdb-login --keep): the host keeps
+		 * the session, as in process, so its record goes */
+		struct client_args a;
+		guard_args(g, &a);
+		if (run_op(pamh, PAM_SILENT, &a, HP_OP_FORGET, g->user, NULL, &g->s, NULL, NULL, NULL) != PAM_SUCCESS)
+			pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not forget the session this "
+				   "login keeps open; it is revoked once this process is gone");
 	}
 	guard_free(g);
 }
 
-static void guard_arm(pam_handle_t *pamh, const struct client_args *a, const char *user)
+/* Arms the guard with the held helper (taken over: released here when the guard cannot be
+ * kept, and the helper then keeps the session recorded, held by this process). */
+static void guard_arm(pam_handle_t *pamh, const struct client_args *a, const char *user, struct held_helper *held)
 {
 	struct helper_guard *g = calloc(1, sizeof(*g));
 	bool ok = g != NULL;
 
 	if (ok) {
 		g->owner = getpid();
+		g->held.pid = -1;
+		g->held.fd = -1;
 		g->user = strdup(user);
 		g->helper = strdup(a->helper);
 		ok = g->user != NULL && g->helper != NULL && session_find(pamh, &g->s) == PAM_SUCCESS;
@@ -427,11 +541,27 @@ static void guard_arm(pam_handle_t *pamh, const struct client_args *a, const cha
 			g->argc = i + 1;
 		}
 	}
-	if (ok && pam_set_data(pamh, GUARD_DATA_NAME, g, guard_cleanup) == PAM_SUCCESS)
-		return;
+	if (ok) {
+		g->held = *held;
+		if (pam_set_data(pamh, GUARD_DATA_NAME, g, guard_cleanup) == PAM_SUCCESS)
+			return;
+		g->held.fd = -1; /* not the guard's after all */
+	}
 	if (g != NULL)
 		guard_free(g);
+	settle_held(pamh, held, 0, NULL);
 	pam_syslog(pamh, LOG_WARNING, "cannot keep track of the session: a refused login will not delete it");
+}
+
+/* This process's guard, or NULL. */
+static struct helper_guard *own_guard(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+	struct helper_guard *g;
+	if (pam_get_data(pamh, GUARD_DATA_NAME, &data) != PAM_SUCCESS || data == NULL)
+		return NULL;
+	g = (struct helper_guard *)(uintptr_t)data;
+	return g->owner == getpid() ? g : NULL;
 }
 
 int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -440,6 +570,7 @@ int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 	const char *user = NULL;
 	char *return_to = NULL;
 	bool answered = false;
+	struct held_helper held = { -1, -1 };
 	int rc = open_path(pamh, argc, argv, &a);
 
 	if (rc == PAM_SUCCESS) {
@@ -466,9 +597,9 @@ int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **ar
 	if (rc == PAM_SUCCESS && return_to != NULL && strlen(return_to) > HP_MAX_ARG)
 		return_to[HP_MAX_ARG] = '\0'; /* still too long for return_to_check: refused there */
 	if (rc == PAM_SUCCESS)
-		rc = run_op(pamh, flags, &a, HP_OP_AUTHENTICATE, user, return_to, NULL, NULL, &answered);
+		rc = run_op(pamh, flags, &a, HP_OP_AUTHENTICATE, user, return_to, NULL, NULL, &answered, &held);
 	if (rc == PAM_SUCCESS && !enrol_requested(argc, argv))
-		guard_arm(pamh, &a, user); /* enrolment hands no session over */
+		guard_arm(pamh, &a, user, &held); /* enrolment hands no session over */
 	/* the helper tells its own refusals; when it could not be asked, as pam_sm_authenticate
 	 * tells an unconfigured module: every user in scope, not root and the system accounts */
 	if (rc != PAM_SUCCESS && !answered &&
@@ -503,7 +634,8 @@ int helper_account(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if (found == PAM_BUF_ERR)
 		rc = PAM_BUF_ERR;
 	if (rc == PAM_SUCCESS)
-		rc = run_op(pamh, flags, &a, HP_OP_ACCOUNT, user, NULL, found == PAM_SUCCESS ? &s : NULL, NULL, NULL);
+		rc = run_op(pamh, flags, &a, HP_OP_ACCOUNT, user, NULL, found == PAM_SUCCESS ? &s : NULL, NULL, NULL,
+			    NULL);
 	session_clear(&s);
 	return rc;
 }
@@ -534,19 +666,13 @@ int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct client_args a;
-	struct tmdb_session s = { 0 };
-	const char *user = NULL;
+	struct helper_guard *g;
 	int rc = helper_reexport(pamh, flags, argc, argv);
 
-	if (rc != PAM_SUCCESS || open_path(pamh, argc, argv, &a) != PAM_SUCCESS || current_user(pamh, &user) != PAM_SUCCESS)
-		return rc;
-	if (session_find(pamh, &s) != PAM_SUCCESS)
-		return rc; /* nothing this login holds */
-	if (run_op(pamh, flags | PAM_SILENT, &a, HP_OP_RECORD, user, NULL, &s, NULL, NULL) != PAM_SUCCESS)
-		pam_syslog(pamh, LOG_WARNING, "session journal: the helper could not record the session; if this "
-			   "login dies it stays alive on the server");
-	session_clear(&s);
+	/* the helper that authenticated recorded the session, held by this process: it stays */
+	if (rc == PAM_SUCCESS && (g = own_guard(pamh)) != NULL && g->held.fd >= 0 &&
+	    settle_held(pamh, &g->held, HP_CLAIM, &g->recorded) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_WARNING, "session journal: the helper did not confirm the session's record");
 	return rc;
 }
 
@@ -555,14 +681,18 @@ void helper_logout(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct client_args a;
 	struct tmdb_session s = { 0 };
 	const char *user = NULL;
+	struct helper_guard *g;
 	uint32_t forget = 0;
 
 	if (open_path(pamh, argc, argv, &a) != PAM_SUCCESS || current_user(pamh, &user) != PAM_SUCCESS)
 		return;
 	if (session_find(pamh, &s) != PAM_SUCCESS)
 		return; /* nothing this login holds */
+	g = own_guard(pamh);
+	if (g != NULL && g->held.fd >= 0)
+		settle_held(pamh, &g->held, HP_CLAIM, NULL); /* closed without open_session: the logout follows */
 	pam_set_data(pamh, GUARD_DATA_NAME, NULL, NULL); /* the login closes: nothing left to guard */
-	if (run_op(pamh, flags, &a, HP_OP_LOGOUT, user, NULL, &s, &forget, NULL) != PAM_SUCCESS)
+	if (run_op(pamh, flags, &a, HP_OP_LOGOUT, user, NULL, &s, &forget, NULL, NULL) != PAM_SUCCESS)
 		pam_syslog(pamh, LOG_WARNING, "logout_on_close: the helper could not end the session");
 	if (forget)
 		session_forget(pamh);

@@ -21,7 +21,9 @@ bool helper_arg_allowed(const char *key);
 
 /* pam_sm_authenticate through the helper: the helper's code (its refusal message included),
  * or PAM_SERVICE_ERR / PAM_BUF_ERR / the code of pam_get_user when it cannot be asked (then
- * the refusal is told here). */
+ * the refusal is told here). After a session was handed over the helper waits for the
+ * login's outcome (helper_proto.h): kept in module data with its socket, told at
+ * open_session or pam_end, and reaped then (helper_client.c, the guard). */
 int helper_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
 /* pam_sm_acct_mgmt through the helper: this login's session (module data, else the PAM
@@ -32,10 +34,10 @@ int helper_account(pam_handle_t *pamh, int flags, int argc, const char **argv);
  * export_env said at authenticate; nothing known is PAM_SUCCESS. No helper is started. */
 int helper_reexport(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
-/* open_session: as helper_reexport, then the helper records the session in the journal with
- * this process as its holder (pam_tmdb(8) "SESSION JOURNAL"): if this host dies before
- * close_session, the session is an orphan and is revoked. A failed record is logged, never
- * fatal. */
+/* open_session: as helper_reexport, then tells the helper that authenticated, which still
+ * waits, CLAIM: the journal record it wrote at authenticate, with this process as its holder
+ * (pam_tmdb(8) "SESSION JOURNAL"), stays; if this host dies before close_session, the session
+ * is an orphan and is revoked. No helper is started; a failure is logged, never fatal. */
 int helper_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
 
 /* close_session: the helper ends this login's session on the server (logout_on_close);

@@ -186,6 +186,13 @@ int hp_encode_taken(uint32_t rc, struct hp_buf *b)
 	return done(b);
 }
 
+int hp_encode_outcome(uint32_t outcome, struct hp_buf *b)
+{
+	hp_buf_start(b, HP_OUTCOME);
+	hp_put_u32(b, outcome);
+	return done(b);
+}
+
 /* ---- reading ---- */
 
 struct reader {
@@ -291,7 +298,7 @@ int hp_decode_request(const unsigned char *p, size_t n, struct hp_request *q)
 	q->op = get_u32(&r);
 	q->flags = get_u32(&r);
 	q->has_conv = get_bool(&r);
-	if (!r.bad && (q->version != HP_VERSION || q->op < HP_OP_AUTHENTICATE || q->op > HP_OP_RECORD))
+	if (!r.bad && (q->version != HP_VERSION || q->op < HP_OP_AUTHENTICATE || q->op > HP_OP_FORGET))
 		r.bad = 1;
 	q->service = get_str(&r, HP_MAX_NAME, 0);
 	q->user = get_str(&r, HP_MAX_NAME, 0);
@@ -380,6 +387,15 @@ int hp_decode_taken(const unsigned char *p, size_t n, uint32_t *rc)
 {
 	struct reader r = { p, n, 0 };
 	*rc = get_u32(&r);
+	return finished(&r);
+}
+
+int hp_decode_outcome(const unsigned char *p, size_t n, uint32_t *outcome)
+{
+	struct reader r = { p, n, 0 };
+	*outcome = get_u32(&r);
+	if (*outcome < HP_CLAIM || *outcome > HP_REVOKE)
+		r.bad = 1;
 	return finished(&r);
 }
 

@@ -11,7 +11,13 @@
  * A conversation: the module sends one REQUEST; the helper answers with any number of LOG and
  * CONV frames (each CONV is answered by one CONV_REPLY), then one RESULT; a RESULT that hands
  * over a session is answered by one TAKEN, without which the helper deletes the session on
- * the server. The helper takes nothing else and ends when the socket closes. Every decoder
+ * the server. After a TAKEN the helper stays until the host's login is set up: the module
+ * sends one OUTCOME (CLAIM at open_session, FORGET at pam_end(PAM_SUCCESS) without
+ * open_session, REVOKE at pam_end with an error status), answered by LOG frames and one RESULT
+ * (no session). Without an OUTCOME (the socket closed, or HP_HOLD_TIMEOUT_MS passed) the
+ * helper deletes the session when the host process is gone and otherwise leaves the record
+ * held by the host (pam_tmdb_helper(8), LIFETIME). The helper takes nothing else and ends
+ * when the socket closes. Every decoder
  * bounds what it takes and refuses trailing bytes; strings never hold a NUL byte. A leaf of
  * the base layer: it knows only the credential and the sizes. */
 #ifndef PAM_TMDB_HELPER_PROTO_H
@@ -22,7 +28,7 @@
 
 #include "credential.h"
 
-#define HP_VERSION 1
+#define HP_VERSION 2 /* 2: OUTCOME after TAKEN; no RECORD op */
 #define HP_MAX_FRAME (64 * 1024)
 #define HP_ABSENT 0xffffffffu
 #define HP_MAX_ARGS 32          /* module arguments forwarded */
@@ -34,13 +40,24 @@
 #define HP_MAX_REPLY 1024       /* one answer to a prompt */
 #define HP_MAX_LOG 1024         /* one log line */
 #define HP_MAX_SECRET 4096      /* a session id, a v4 access token */
+/* The longest the helper waits for the OUTCOME after TAKEN: a host that takes longer between
+ * authenticate and open_session (or pam_end) has its session left recorded, held by it. */
+#define HP_HOLD_TIMEOUT_MS (15 * 60 * 1000)
 
-enum hp_type { HP_REQUEST = 1, HP_CONV = 2, HP_CONV_REPLY = 3, HP_LOG = 4, HP_RESULT = 5, HP_TAKEN = 6 };
+enum hp_type { HP_REQUEST = 1, HP_CONV = 2, HP_CONV_REPLY = 3, HP_LOG = 4, HP_RESULT = 5, HP_TAKEN = 6, HP_OUTCOME = 7 };
 
-/* what the helper is asked to do: pam_sm_authenticate's, acct_mgmt's or close_session's work */
-/* RECORD: the host opened the session it holds; the helper records it in the journal with the
- * host as its holder (pam_tmdb_helper(8)). */
-enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3, HP_OP_RECORD = 4 };
+/* what the helper is asked to do: pam_sm_authenticate's, acct_mgmt's or close_session's work;
+ * FORGET: pam_end(PAM_SUCCESS) after open_session without close_session (the host keeps its
+ * session open, as tmdb-login --keep does): the journal record of the session given goes */
+enum hp_op { HP_OP_AUTHENTICATE = 1, HP_OP_ACCOUNT = 2, HP_OP_LOGOUT = 3, HP_OP_FORGET = 4 };
+
+/* What became of the login the helper handed a session to (the OUTCOME frame's one number):
+ * CLAIM: open_session: the host holds the login; the journal record (held by the host) stays.
+ * FORGET: pam_end(PAM_SUCCESS) without open_session (a credential request): the record goes,
+ *         the session stays.
+ * REVOKE: pam_end with an error status (refused after authenticate): the session is deleted
+ *         on the server whatever logout_on_close says, and the record goes. */
+enum hp_outcome { HP_CLAIM = 1, HP_FORGET = 2, HP_REVOKE = 3 };
 
 struct hp_request {
 	uint32_t version;       /* HP_VERSION */
@@ -76,7 +93,9 @@ struct hp_log {
 struct hp_result {
 	uint32_t rc;            /* the entry point's PAM code */
 	uint32_t export_env;    /* hand the session over in the PAM environment too */
-	uint32_t forget;        /* close_session ended the session: forget it */
+	uint32_t forget;        /* close_session ended the session: forget it; the answer to a
+				 * CLAIM: the session is recorded (pam_end(PAM_SUCCESS) without
+				 * close_session asks FORGET) */
 	uint32_t has_session;   /* authenticate: the session to hand over (answer with TAKEN) */
 	struct tmdb_session session;
 };
@@ -103,6 +122,7 @@ int hp_encode_conv_reply(const struct hp_conv_reply *c, struct hp_buf *b);
 int hp_encode_log(const struct hp_log *l, struct hp_buf *b);
 int hp_encode_result(const struct hp_result *r, struct hp_buf *b);
 int hp_encode_taken(uint32_t rc, struct hp_buf *b);
+int hp_encode_outcome(uint32_t outcome, struct hp_buf *b);
 
 /* Decoders of one payload (the bytes after the type): 0, or -1 for anything malformed,
  * oversized, out of range or followed by more bytes (the struct is then cleared). */
@@ -112,6 +132,8 @@ int hp_decode_conv_reply(const unsigned char *p, size_t n, struct hp_conv_reply 
 int hp_decode_log(const unsigned char *p, size_t n, struct hp_log *l);
 int hp_decode_result(const unsigned char *p, size_t n, struct hp_result *r);
 int hp_decode_taken(const unsigned char *p, size_t n, uint32_t *rc);
+/* An enum hp_outcome, nothing else. */
+int hp_decode_outcome(const unsigned char *p, size_t n, uint32_t *outcome);
 
 /* Wipe and free what a decoder (or a caller) filled. */
 void hp_request_clear(struct hp_request *r);

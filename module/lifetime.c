@@ -27,7 +27,11 @@ void lifetime_track(struct txn *t, const struct tmdb_session *s)
 	if (s->remembered)
 		return; /* it outlives the login on purpose */
 	if (recorded(t) && journal_open(t->pamh, t->opts.state_dir, &j) == 0) {
-		journal_add(&j, t->pamh, t->user, s, name);
+		/* in pam_tmdb_helper the record is its caller's, which will open and close the login */
+		if (t->hooks != NULL && t->hooks->record != NULL)
+			t->hooks->record(t, &j, s, name);
+		else
+			journal_add(&j, t->pamh, t->user, s, name);
 		journal_close(&j);
 	}
 	if (login_guard_arm(t->pamh, t->argc, t->argv, recorded(t) ? t->opts.state_dir : NULL, s, name) != PAM_SUCCESS)
@@ -36,12 +40,15 @@ void lifetime_track(struct txn *t, const struct tmdb_session *s)
 
 void lifetime_reap(struct txn *t)
 {
+	char own[JOURNAL_NAME_LEN];
 	struct reap_result r;
 	struct journal j;
 
 	if (t->api.http == NULL || t->opts.state_dir == NULL || journal_open(t->pamh, t->opts.state_dir, &j) != 0)
 		return;
-	reaper_run(&j, &t->api, NULL, LIFETIME_REAP_MAX, &r);
+	/* this login's own record, held by pam_tmdb_helper's caller, is the helper's to end */
+	login_guard_record(t->pamh, own);
+	reaper_run(&j, &t->api, NULL, LIFETIME_REAP_MAX, own[0] != '\0' ? own : NULL, &r);
 	journal_close(&j);
 	if (r.kept > 0 || r.left > 0)
 		pam_syslog(t->pamh, LOG_NOTICE, "session journal: %d orphaned session(s) left for the next run", r.kept + r.left);

@@ -26,7 +26,10 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 	return n;
 }
 
-int proc_start_time(pid_t pid, unsigned long long *start)
+#define PF_EXITING_FLAG 0x4 /* the kernel's PF_EXITING, field 9 of /proc/PID/stat */
+
+/* Fields 3 (state), 9 (flags) and 22 (start time) of /proc/PID/stat. 0 or -1. */
+static int read_stat(pid_t pid, char *state, unsigned long long *flags, unsigned long long *start)
 {
 	char path[64], buf[1024], *p, *end = NULL;
 	int field;
@@ -39,19 +42,38 @@ int proc_start_time(pid_t pid, unsigned long long *start)
 	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields are
 	 * counted from the last ')' (field 2's end); starttime is field 22 */
 	p = strrchr(buf, ')');
-	if (p == NULL)
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
 		return -1;
+	*state = p[2];
 	p++;
 	for (field = 2; field < 21; field++) {
 		p = strchr(p + 1, ' ');
 		if (p == NULL)
 			return -1;
+		if (field == 7) /* p is now before field 9 */
+			*flags = strtoull(p + 1, NULL, 10);
 	}
 	errno = 0;
 	*start = strtoull(p + 1, &end, 10);
 	if (errno != 0 || end == p + 1 || (*end != ' ' && *end != '\n' && *end != '\0'))
 		return -1;
 	return 0;
+}
+
+int proc_start_time(pid_t pid, unsigned long long *start)
+{
+	char state;
+	unsigned long long flags = 0;
+	return read_stat(pid, &state, &flags, start);
+}
+
+bool proc_running(const struct proc_id *id)
+{
+	char state = '?';
+	unsigned long long flags = 0, start = 0;
+	if (read_stat(id->pid, &state, &flags, &start) != 0 || start != id->start)
+		return false;
+	return state != 'Z' && state != 'X' && state != 'x' && (flags & PF_EXITING_FLAG) == 0;
 }
 
 bool proc_is_boot_id(const char *s)

@@ -24,6 +24,11 @@ int proc_boot_id(char *out);
 /* Does the process id name still run on this boot? (boot is the boot id it was seen on.) */
 bool proc_alive(const struct proc_id *id, const char *boot, const char *this_boot);
 
+/* Does the process id names run on this boot and not end? A process that is being killed
+ * (PF_EXITING, set before its descriptors are closed) or a zombie is not running, though
+ * proc_alive still takes it. For the setgid helper, which sees its caller's socket close. */
+bool proc_running(const struct proc_id *id);
+
 /* Is s shaped like a boot id (lower-case hex and dashes, PROC_BOOT_ID_LEN long)? */
 bool proc_is_boot_id(const char *s);
 

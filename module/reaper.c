@@ -17,6 +17,7 @@
 struct gather {
 	const struct journal *j;
 	const char *user;
+	const char *spare;
 	time_t now;
 	char (*names)[JOURNAL_NAME_LEN];
 	int n;
@@ -33,7 +34,7 @@ static bool wanted(const struct gather *g, const struct journal_entry *e)
 static int gather_visit(void *ctx, const char *name, const struct journal_entry *e)
 {
 	struct gather *g = ctx;
-	if (!wanted(g, e))
+	if ((g->spare != NULL && strcmp(name, g->spare) == 0) || !wanted(g, e))
 		return 0;
 	if (g->n >= REAP_BATCH) {
 		g->extra++;
@@ -43,9 +44,10 @@ static int gather_visit(void *ctx, const char *name, const struct journal_entry 
 	return 0;
 }
 
-void reaper_run(struct journal *j, struct tmdb_client *api, const char *user, int max, struct reap_result *r)
+void reaper_run(struct journal *j, struct tmdb_client *api, const char *user, int max, const char *spare,
+		struct reap_result *r)
 {
-	struct gather g = { j, user, time(NULL), NULL, 0, 0 };
+	struct gather g = { j, user, spare, time(NULL), NULL, 0, 0 };
 
 	memset(r, 0, sizeof(*r));
 	g.names = calloc(REAP_BATCH, sizeof(*g.names));

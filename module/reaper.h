@@ -16,7 +16,10 @@ struct reap_result {
 };
 
 /* user NULL: the orphans; else every record of that user. max: at most that many revoked
- * (0: no limit). Each revocation is logged (user, process; never the session id). */
-void reaper_run(struct journal *j, struct tmdb_client *api, const char *user, int max, struct reap_result *r);
+ * (0: no limit). spare: NULL, or the name of a record left alone (the authenticating login's
+ * own, which pam_tmdb_helper records held by its caller and ends itself if the caller is
+ * gone). Each revocation is logged (user, process; never the session id). */
+void reaper_run(struct journal *j, struct tmdb_client *api, const char *user, int max, const char *spare,
+		struct reap_result *r);
 
 #endif

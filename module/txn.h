@@ -8,8 +8,22 @@
 
 #include <security/pam_modules.h>
 
+#include "credential.h"
 #include "options.h"
 #include "tmdb_api.h"
+
+struct journal;
+struct txn;
+
+/* What pam_tmdb_helper does differently (helper/serve.c); NULL in the module itself. */
+struct txn_hooks {
+	/* A request that may create a credential starts (true), or ended without one (false);
+	 * after one that got a credential it is not called again: the login holds one now. */
+	void (*credential_pending)(bool pending);
+	/* Records s in j held by the process that will open and close the login (the helper's
+	 * caller) instead of this one. 0 with name set (JOURNAL_NAME_LEN bytes), or -1 (logged). */
+	int (*record)(struct txn *t, struct journal *j, const struct tmdb_session *s, char *name);
+};
 
 struct txn {
 	pam_handle_t *pamh;
@@ -19,6 +33,7 @@ struct txn {
 	const char **argv;      /* (login_guard.h); owned by libpam */
 	struct tmdb_options opts;
 	struct tmdb_client api; /* api.http is NULL until txn_api() */
+	const struct txn_hooks *hooks; /* NULL but in pam_tmdb_helper */
 };
 
 /* Loads the user, decides scope, then loads the options. ask_user: may prompt for a user name

@@ -211,8 +211,10 @@ __all__ = ["UserRun", "unavailable", "helper_binary", "NOBODY", "HELPER_GID", "U
 import socket  # noqa: E402
 import struct  # noqa: E402
 
-HP_REQUEST, HP_CONV, HP_CONV_REPLY, HP_LOG, HP_RESULT, HP_TAKEN = 1, 2, 3, 4, 5, 6
-OP_AUTHENTICATE, OP_ACCOUNT, OP_LOGOUT, OP_RECORD = 1, 2, 3, 4
+HP_REQUEST, HP_CONV, HP_CONV_REPLY, HP_LOG, HP_RESULT, HP_TAKEN, HP_OUTCOME = 1, 2, 3, 4, 5, 6, 7
+OP_AUTHENTICATE, OP_ACCOUNT, OP_LOGOUT, OP_FORGET = 1, 2, 3, 4
+CLAIM, FORGET, REVOKE = 1, 2, 3      # the OUTCOME after TAKEN
+VERSION = 2
 ABSENT = 0xFFFFFFFF
 PAM_TEXT_INFO, PAM_PROMPT_ECHO_ON = 4, 2
 
@@ -233,7 +235,7 @@ def string(s):
 
 
 def request(op=OP_AUTHENTICATE, user=USER, args=(), service="tmdb", flags=0, has_conv=1,
-            tty=None, xdisplay=None, rhost=None, return_to=None, session=None, version=1, enroll=None):
+            tty=None, xdisplay=None, rhost=None, return_to=None, session=None, version=VERSION, enroll=None):
     p = u32(version) + u32(op) + u32(flags) + u32(has_conv)
     p += string(service) + string(user) + string(tty) + string(xdisplay) + string(rhost)
     p += string(return_to) + string(enroll) + u32(len(args)) + b"".join(string(a) for a in args)
@@ -326,6 +328,13 @@ class DirectHelper:
                 return res
             else:
                 raise AssertionError("unexpected frame type %d" % ftype)
+
+    def outcome(self, what, timeout=60):
+        """After TAKEN: tells the helper what became of the login (CLAIM, FORGET, REVOKE) and
+        returns the rc of its RESULT (its LOG lines go to events), or None if it sent none."""
+        self.send(frame(HP_OUTCOME, u32(what)))
+        res = self.converse(timeout=timeout)
+        return None if res is None else res["rc"]
 
     def logs(self):
         return [e[2] for e in self.events if e[0] == "log"]

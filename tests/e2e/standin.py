@@ -316,7 +316,8 @@ class Standin:
 
     def fault(self, path, **opts):
         """Queues a fault for requests to path. Options (see tests/standin/faults.c):
-        method, status, tmdb_status, body, delay_ms, trickle_ms, close,
+        method, status, tmdb_status, body, delay_ms (before the handler), hold_ms (after
+        it: its effect exists, its answer waits), trickle_ms, close,
         close_mid_body, endless, redirect, no_callback, retry_after,
         content_type, header_bytes, pad_bytes, count."""
         return self._control("POST", "fault", path=path, **opts)

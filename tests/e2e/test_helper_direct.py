@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from helperenv import (API_KEY, DirectHelper, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT,
+from helperenv import (API_KEY, FORGET, DirectHelper, HP_OUTCOME, HP_REQUEST, HP_TAKEN, NOBODY, OP_ACCOUNT,
                        OP_AUTHENTICATE, OP_LOGOUT, TMDB_USER, UserRun, frame, request, string, u32,
                        user_runs)
 from tmdbpam import count
@@ -62,6 +62,7 @@ def test_a_login_with_a_hostile_environment(user_run, tmp_path):
     h = DirectHelper(user_run, env=env)
     h.send(request(args=conf_args(user_run)))
     res = h.converse(approver(user_run.standin))
+    assert h.outcome(FORGET) == 0, h.events   # a credential request: the session stays
     assert h.wait() == EXIT_SERVED
     assert res["rc"] == 0, h.events
     assert res["session"]["username"] == TMDB_USER and len(res["session"]["session_id"]) == 40
@@ -76,6 +77,25 @@ def test_no_taken_means_the_session_is_deleted(user_run):
     res = h.converse(approver(user_run.standin), take=False)
     assert res["rc"] == 0 and "session" in res
     h.sock.shutdown(socket.SHUT_RDWR)        # the host went away with the session in hand
+    assert h.wait() == EXIT_SERVED
+    assert user_run.standin.live_sessions_of(TMDB_USER) == before
+    assert count(user_run.standin, "DELETE", "/3/authentication/session") == 1
+
+
+@pytest.mark.parametrize("how", ["closed", "garbage", "an unknown outcome"])
+def test_a_closed_socket_after_taken_with_no_known_holder_deletes_the_session(user_run, how):
+    """The test made the socket pair as root, so its peer is not the caller's uid: the holder
+    cannot be told alive (nothing recorded), and without an outcome the session is deleted."""
+    before = user_run.standin.live_sessions_of(TMDB_USER)
+    h = DirectHelper(user_run)
+    h.send(request(args=conf_args(user_run)))
+    res = h.converse(approver(user_run.standin))
+    assert res["rc"] == 0 and "session" in res, h.events
+    if how == "garbage":
+        h.send(b"GET / HTTP/1.0\r\n\r\n")
+    elif how == "an unknown outcome":
+        h.send(frame(HP_OUTCOME, u32(9)))
+    h.sock.shutdown(socket.SHUT_WR)
     assert h.wait() == EXIT_SERVED
     assert user_run.standin.live_sessions_of(TMDB_USER) == before
     assert count(user_run.standin, "DELETE", "/3/authentication/session") == 1
@@ -123,7 +143,9 @@ def test_standard_input_that_is_not_its_socket(user_run):
     frame(HP_REQUEST, b""),                                     # empty request
     request()[:-1] ,                                            # cut inside the frame
     frame(HP_REQUEST, request()[5:] + b"\0"),                   # trailing byte
-    request(version=2),
+    request(version=1),                                         # RECORD op, no OUTCOME
+    request(version=3),
+    request(op=5),
     request(op=9),
     request(args=["x"] * 33),                                   # too many arguments
     request(user="a\nb"),                                       # control character

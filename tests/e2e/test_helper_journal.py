@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The session journal on the helper's path (pam_tmdb(8) SESSION JOURNAL, pam_tmdb_helper(8)):
-a host run by NOBODY opens its session through pam_tmdb_helper, which records it in a state_dir
-of root's with the helper's group (0770 root:HELPER_GID), owned by NOBODY, mode 0600, with the
-host as its holder. close_session removes it; a host killed after open_session leaves an orphan
-that root's next authentication or `tmdbctl revoke --orphans` revokes. Root's readers still set
-aside a record whose owner is not the user it names. Layout in helperenv.py."""
+a host run by NOBODY authenticates through pam_tmdb_helper, which records the session before the
+hand-over in a state_dir of root's with the helper's group (0770 root:HELPER_GID), owned by
+NOBODY, mode 0600, with the host as its holder, and stays until the host's login is set up:
+open_session keeps the record (CLAIM), a credential request's pam_end(PAM_SUCCESS) removes it
+(FORGET), a refusal's pam_end deletes the session (REVOKE), and a host that dies before any of
+these has its session deleted by the helper at once. close_session removes the record; a host
+killed after open_session leaves an orphan that root's next authentication or `tmdbctl revoke
+--orphans` revokes. Root's readers still set aside a record whose owner is not the user it
+names. Layout in helperenv.py."""
 
 import os
+import re
 import signal
 import subprocess
 import time
 
 import pytest
 
-from helperenv import HELPER_GID, NOBODY, TMDB_USER, USER, user_runs
+from helperenv import HELPER_GID, NOBODY, OP_FORGET, TMDB_USER, USER, DirectHelper, request, user_runs
 from journal_helpers import boot_id, dead_pid, start_time
 from pamhost import HostResult, host_command
 from test_tmdbctl import tmdbctl_binary
@@ -50,30 +55,34 @@ def fields(path):
     return dict(line.split(" ", 1) for line in lines[1:])
 
 
-class UserLogin:
-    """tmdb-host run by NOBODY, stopped (SIGSTOP) after open_session through the helper."""
+def wait_stopped(pid, proc, timeout=120):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state == "T":
+            return
+        if state == "Z":
+            out, err = proc.communicate()
+            raise AssertionError("host ended before stopping\n%s\n%s" % (out, err))
+        time.sleep(0.05)
+    raise AssertionError("host did not stop")
 
-    def __init__(self, user_run):
+
+class UserLogin:
+    """tmdb-host run by NOBODY, stopped (SIGSTOP) after open_session through the helper (or
+    after the ops given)."""
+
+    def __init__(self, user_run, ops="authenticate acct_mgmt setcred open_session stop close_session"):
         user_run.write()
-        cmd = host_command(user_run.service_dir, user_run.service, USER,
-                           "authenticate acct_mgmt setcred open_session stop close_session",
+        cmd = host_command(user_run.service_dir, user_run.service, USER, ops,
                            approve_as=TMDB_USER, cafile=user_run.cafile)
         self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, universal_newlines=True,
                                   env={"PATH": os.environ.get("PATH", os.defpath)},
                                   **user_run.as_nobody())
         self.pid = self.p.pid
-        end = time.monotonic() + 120
-        while time.monotonic() < end:
-            with open("/proc/%d/stat" % self.pid) as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-            if state == "T":
-                return
-            if state == "Z":
-                out, err = self.p.communicate()
-                raise AssertionError("host ended before stopping\n%s\n%s" % (out, err))
-            time.sleep(0.05)
-        raise AssertionError("host did not stop")
+        wait_stopped(self.pid, self.p)
 
     def finish(self):
         os.kill(self.pid, signal.SIGCONT)
@@ -90,8 +99,15 @@ def live(user_run):
     return {s["session_id"] for s in user_run.standin.sessions() if not s["revoked"]}
 
 
+def helper_runs(r):
+    """The helper runs of a host's login, as the helper logs them with debug=yes."""
+    runs = (re.search(r"(?:\): |^PAM )(pam_tmdb_helper: \w+)$", m) for m in r.log_messages)
+    return [m.group(1) for m in runs if m]
+
+
 def test_open_session_through_the_helper_is_recorded_and_close_session_removes_it(user_run):
     before = live(user_run)
+    user_run.conf["debug"] = "yes"
     login = UserLogin(user_run)
     try:
         names = records(user_run)
@@ -118,6 +134,10 @@ def test_open_session_through_the_helper_is_recorded_and_close_session_removes_i
     assert r.rc == 0, r.dump()
     assert records(user_run) == [] and set_aside(user_run) == [], r.dump()
     assert live(user_run) == before
+    # authenticate (whose helper stays until open_session), acct_mgmt, close_session: no run
+    # of its own for open_session's record
+    assert helper_runs(r) == ["pam_tmdb_helper: authenticate", "pam_tmdb_helper: acct_mgmt",
+                              "pam_tmdb_helper: close_session"], r.dump()
     assert not user_run.wait_no_helper()
 
 
@@ -126,11 +146,109 @@ def test_a_credential_request_through_the_helper_is_not_recorded(user_run):
     assert r.rc == 0, r.dump()
     assert records(user_run) == []
     assert r.env["TMDB_SESSION_ID"] in live(user_run)   # kept: the host asked for it
+    assert not user_run.wait_no_helper()
 
 
-@pytest.mark.parametrize("how", ["account refused by pam_deny", "host gives up (pam_end(PAM_ABORT))"])
-def test_a_login_refused_after_authenticate_through_the_helper_is_deleted(user_run, how):
+def test_a_credential_request_is_recorded_until_pam_end_which_forgets_it(user_run):
+    """Recorded at authenticate, held by the host (a host killed now would lose it to the
+    helper), removed at pam_end(PAM_SUCCESS), the session kept."""
     before = live(user_run)
+    login = UserLogin(user_run, "authenticate acct_mgmt stop env")
+    try:
+        names = records(user_run)
+        assert len(names) == 1, names
+        e = fields(os.path.join(sessions_dir(user_run), names[0]))
+        assert (int(e["pid"]), e["parent_pid"]) == (login.pid, "0")
+        assert len(user_run.helpers_running()) == 1       # waiting for the outcome
+    finally:
+        r = login.finish()
+    assert r.rc == 0, r.dump()
+    assert records(user_run) == [] and set_aside(user_run) == [], r.dump()
+    assert live(user_run) - before == {e["session_id"]} == {r.env["TMDB_SESSION_ID"]}
+    assert not user_run.wait_no_helper()
+
+
+def test_a_login_left_open_at_pam_end_keeps_its_session_and_its_record_goes(user_run):
+    """pam_end(PAM_SUCCESS) after open_session without close_session (tmdb-login --keep): as in
+    process, the host keeps the session and the record goes (the helper's FORGET op), so that
+    the session is not revoked once the host exits."""
+    before = live(user_run)
+    user_run.conf["debug"] = "yes"
+    r = user_run.host("authenticate acct_mgmt open_session env", approve_as=TMDB_USER)
+    assert r.op_list[-1] == ("open_session", "PAM_SUCCESS"), r.dump()
+    assert records(user_run) == [] and set_aside(user_run) == [], r.dump()
+    assert live(user_run) - before == {r.env["TMDB_SESSION_ID"]}
+    assert helper_runs(r) == ["pam_tmdb_helper: authenticate", "pam_tmdb_helper: acct_mgmt",
+                              "pam_tmdb_helper: forget"], r.dump()
+    assert not user_run.wait_no_helper()
+
+
+def test_the_forget_op_removes_only_the_callers_own_records(user_run):
+    """Run directly with the session id of a record of root's: the helper cannot read it, and
+    it stays; its own record of the same session goes."""
+    sid = user_run.standin.new_session(TMDB_USER)
+    write_foreign(user_run, "r-roots", sid, USER, 0, gid=0)
+    write_foreign(user_run, "r-own", sid, USER, NOBODY)
+    h = DirectHelper(user_run)
+    h.send(request(op=OP_FORGET, args=["conf=%s" % user_run.conf_path],
+                   session={"session_id": sid, "account_id": 1001, "username": TMDB_USER}))
+    user_run.write()
+    res = h.converse()
+    assert h.wait() == 0 and res["rc"] == 0, h.events
+    assert records(user_run) == ["r-roots"]
+    assert sid in live(user_run)
+
+
+def test_a_host_killed_after_authenticate_before_open_session_has_its_session_deleted(user_run):
+    """The helper sees its socket close and the host gone: it deletes the session at once
+    (no reaper runs here) and removes the record."""
+    before = live(user_run)
+    deletes = count(user_run.standin, "DELETE", SESSION_DELETE)
+    login = UserLogin(user_run, "authenticate acct_mgmt stop open_session close_session")
+    names = records(user_run)
+    assert len(names) == 1, names
+    sid = fields(os.path.join(sessions_dir(user_run), names[0]))["session_id"]
+    assert live(user_run) - before == {sid}
+    login.kill()
+    assert not user_run.wait_no_helper()
+    assert live(user_run) == before
+    assert count(user_run.standin, "DELETE", SESSION_DELETE) == deletes + 1
+    assert records(user_run) == [] and set_aside(user_run) == []
+
+
+def test_a_host_killed_while_the_session_is_being_created_has_it_deleted(user_run):
+    """session/new has made the session on the server, its answer is held back, and the host
+    is killed: the helper sees the request through, records the session (held by the dead
+    host) and deletes it at once; nothing is left alive or recorded."""
+    before = live(user_run)
+    user_run.standin.fault("/3/authentication/session/new", hold_ms=3000, count=1)
+    user_run.write()
+    cmd = host_command(user_run.service_dir, user_run.service, USER, "authenticate open_session",
+                       approve_as=TMDB_USER, cafile=user_run.cafile)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={"PATH": os.environ.get("PATH", os.defpath)}, **user_run.as_nobody())
+    try:
+        end = time.monotonic() + 60
+        while not live(user_run) - before:
+            assert time.monotonic() < end and p.poll() is None, "no session was created"
+            time.sleep(0.02)
+        assert count(user_run.standin, "GET", "/3/account") == 0   # still in session/new
+    finally:
+        p.kill()
+        p.communicate(timeout=60)
+    assert not user_run.wait_no_helper()
+    assert live(user_run) == before
+    assert count(user_run.standin, "DELETE", SESSION_DELETE) == 1, [(q["method"], q["path"], q.get("status"), q.get("connection")) for q in user_run.standin.requests()]
+    assert records(user_run) == [] and set_aside(user_run) == []
+
+
+@pytest.mark.parametrize("logout_on_close", ["yes", "no"])
+@pytest.mark.parametrize("how", ["account refused by pam_deny", "host gives up (pam_end(PAM_ABORT))"])
+def test_a_login_refused_after_authenticate_through_the_helper_is_deleted(user_run, how, logout_on_close):
+    """Whatever logout_on_close says: that is about closing a login, and this one never opened."""
+    before = live(user_run)
+    user_run.conf["logout_on_close"] = logout_on_close
+    user_run.conf["debug"] = "yes"
     if how.startswith("account"):
         user_run.write()
         line = open(os.path.join(user_run.service_dir, user_run.service)).read().splitlines()
@@ -146,6 +264,9 @@ def test_a_login_refused_after_authenticate_through_the_helper_is_deleted(user_r
     assert count(user_run.standin, "DELETE", SESSION_DELETE) == 1
     assert "the helper ended its TMDb session" in "\n".join(r.log_messages), r.dump()
     assert records(user_run) == [] and set_aside(user_run) == []
+    # the helper that authenticated ended it: no helper run of its own for the refusal
+    assert helper_runs(r).count("pam_tmdb_helper: authenticate") == 1, r.dump()
+    assert "pam_tmdb_helper: close_session" not in helper_runs(r), r.dump()
     assert not user_run.wait_no_helper()
 
 

@@ -250,8 +250,11 @@ def journal(rig):
     if os.path.isdir(d):
         for name in os.listdir(d):
             if not name.startswith("."):
-                with open(os.path.join(d, name)) as f:
-                    lines = f.read().splitlines()
+                try:
+                    with open(os.path.join(d, name)) as f:
+                        lines = f.read().splitlines()
+                except FileNotFoundError:
+                    continue    # claimed (renamed) or removed by a login since listdir
                 out[name] = dict(line.split(" ", 1) for line in lines[1:])
     return out
 

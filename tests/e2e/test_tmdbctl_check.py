@@ -335,6 +335,46 @@ def test_state_dir_open_to_others_is_a_warning(env):
     in_text(text, p)
 
 
+def test_the_journal_directory_owned_like_its_state_dir_is_sound(env):
+    (env.state_dir / "sessions").mkdir(mode=0o700)
+    _, _, doc = run(env)
+    assert problems(doc, key="state_dir") == []
+
+
+@pytest.mark.parametrize("case", ["another owner", "open to others", "a symlink", "not the helper's group"])
+def test_the_journal_directory_not_owned_like_its_state_dir_is_a_warning(env, case):
+    """journal.c refuses {state_dir}/sessions unless it is owned like its state_dir."""
+    d = env.state_dir / "sessions"
+    if case == "a symlink":
+        (env.state_dir / "elsewhere").mkdir(mode=0o700)
+        d.symlink_to(env.state_dir / "elsewhere")
+    else:
+        d.mkdir(mode=0o700)
+    if case == "another owner":
+        os.chown(str(d), 65534, 0)
+    elif case == "open to others":
+        os.chmod(str(d), 0o705)
+    elif case == "not the helper's group":          # state_dir 0770 root:GID, sessions/ root's
+        os.chown(str(env.state_dir), 0, 64123)
+        os.chmod(str(env.state_dir), 0o770)
+    text, _, doc = run(env)
+    assert text.returncode == 0                      # logins still work
+    p = one(doc, key="state_dir")
+    assert (p["severity"], p["file"]) == ("warning", str(d))
+    if case == "another owner":
+        assert p["message"].startswith("owned by uid 65534, not by the state_dir's owner (uid 0): ")
+        assert p["fix"] == "chown 0 %s" % d
+    elif case == "open to others":
+        assert p["message"].startswith("mode 0705 is too open: ")
+        assert p["fix"] == "chmod o-rwx %s" % d
+    elif case == "a symlink":
+        assert p["message"].startswith("is not a directory (or is a symlink): ")
+    else:
+        assert p["message"].startswith("group 0 mode 0700, not the state_dir's (group 64123 mode 0770): ")
+        assert p["fix"] == "chgrp 64123 %s; chmod g=rwx %s" % (d, d)
+    in_text(text, p)
+
+
 def test_v4_token_is_tried_with_request_token(env):
     env.conf["api_key"] = None
     env.conf["access_token"] = ACCESS_TOKEN

@@ -90,6 +90,8 @@ int fault_set(struct fault *f, const char *key, const char *v)
 		return set_str(&f->body, v != NULL ? v : "");
 	if (strcmp(key, "delay_ms") == 0)
 		return parse_long(v, 0, MAX_MS, &f->delay_ms);
+	if (strcmp(key, "hold_ms") == 0)
+		return parse_long(v, 0, MAX_MS, &f->hold_ms);
 	if (strcmp(key, "trickle_ms") == 0)
 		return parse_long(v, 0, MAX_MS, &f->trickle_ms);
 	if (strcmp(key, "close") == 0)

@@ -15,6 +15,7 @@ struct fault {
 	long tmdb_status;      /* 0: derived from status */
 	char *body;            /* raw body for status faults */
 	long delay_ms;
+	long hold_ms;          /* the handler runs, then the answer waits this long */
 	long trickle_ms;
 	bool close;
 	bool close_mid_body;

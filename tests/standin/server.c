@@ -239,6 +239,11 @@ static enum MHD_Result dispatch(struct request *rq)
 	} else {
 		browser_handle(rq, &r);
 	}
+	/* hold_ms: what the handler did is done (a session created), its answer not yet sent */
+	if (rq->fault != NULL && rq->fault->hold_ms > 0 && !sleep_ms(&si->stopping, rq->fault->hold_ms)) {
+		reply_free(&r);
+		return MHD_NO;
+	}
 	if (cls == REQ_API)
 		log_request(rq, r.status);
 	return reply_send(rq, &r);

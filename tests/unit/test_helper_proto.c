@@ -113,11 +113,15 @@ static void test_request_bounds(void)
 	memset(long_user, 'a', HP_MAX_NAME + 1);
 	long_user[HP_MAX_NAME + 1] = '\0';
 
-	r.version = 2;
+	r.version = 1;
+	CHECK(decode_with(&r) == -1, "version 1 (no OUTCOME) refused");
+	r.version = 3;
 	CHECK(decode_with(&r) == -1, "another version refused");
 	r.version = HP_VERSION;
 	r.op = 0;
 	CHECK(decode_with(&r) == -1, "op 0 refused");
+	r.op = HP_OP_FORGET;
+	CHECK(decode_with(&r) == 0, "op 4 taken");
 	r.op = 5;
 	CHECK(decode_with(&r) == -1, "op 5 refused");
 	r.op = HP_OP_LOGOUT;
@@ -150,15 +154,15 @@ static void test_request_counts_and_numbers(void)
 	size_t n = 0;
 #define U32(v) do { p[n++] = (unsigned char)((v) >> 24); p[n++] = (unsigned char)((v) >> 16); \
 		p[n++] = (unsigned char)((v) >> 8); p[n++] = (unsigned char)(v); } while (0)
-	U32(1); U32(1); U32(0); U32(2); /* has_conv 2 */
+	U32(HP_VERSION); U32(1); U32(0); U32(2); /* has_conv 2 */
 	CHECK(hp_decode_request(p, n, &back) == -1, "a boolean of 2 refused");
 	n = 0;
-	U32(1); U32(1); U32(0); U32(1);
+	U32(HP_VERSION); U32(1); U32(0); U32(1);
 	U32(1); p[n++] = 's';
 	U32(2); p[n++] = 'u'; p[n++] = '\0';
 	CHECK(hp_decode_request(p, n, &back) == -1, "a NUL inside a string refused");
 	n = 0;
-	U32(1); U32(1); U32(0); U32(1);
+	U32(HP_VERSION); U32(1); U32(0); U32(1);
 	U32(1); p[n++] = 's';
 	U32(1); p[n++] = 'u';
 	U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); U32(HP_ABSENT); /* tty, xdisplay, rhost, return_to */
@@ -244,6 +248,28 @@ static void test_other_messages(void)
 	CHECK(hp_encode_taken(0, &b) == 0 && decode_frame(&b, HP_TAKEN, &n) == 0 && hp_decode_taken(b.data + 5, n, &taken) == 0 &&
 	      taken == 0, "taken round trip");
 	CHECK(hp_decode_taken(b.data + 5, n - 1, &taken) == -1, "a short taken refused");
+	hp_buf_free(&b);
+
+	for (uint32_t o = HP_CLAIM; o <= HP_REVOKE; o++) {
+		uint32_t back = 0;
+		CHECK(hp_encode_outcome(o, &b) == 0 && decode_frame(&b, HP_OUTCOME, &n) == 0 &&
+		      hp_decode_outcome(b.data + 5, n, &back) == 0 && back == o, "outcome %u round trip", o);
+		CHECK(hp_decode_outcome(b.data + 5, n - 1, &back) == -1, "a short outcome refused");
+		hp_buf_free(&b);
+	}
+	for (uint32_t o = 0; o < 6; o += 4) {
+		uint32_t back = 0;
+		CHECK(hp_encode_outcome(o, &b) == 0 && decode_frame(&b, HP_OUTCOME, &n) == 0 &&
+		      hp_decode_outcome(b.data + 5, n, &back) == -1, "outcome %u refused", o);
+		hp_buf_free(&b);
+	}
+	CHECK(hp_encode_outcome(HP_CLAIM, &b) == 0, "outcome encoded");
+	{
+		unsigned char longer[8] = { 0 };
+		uint32_t back = 0;
+		memcpy(longer, b.data + 5, 4);
+		CHECK(hp_decode_outcome(longer, sizeof(longer), &back) == -1, "an outcome with trailing bytes refused");
+	}
 	hp_buf_free(&b);
 }
 
