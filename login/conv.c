@@ -20,6 +20,7 @@
 #include "browser.h"
 #include "clock.h"
 #include "return_to.h"
+#include "url_line.h"
 
 #define MAX_ANSWER 512
 #define MAX_POLLFDS 16
@@ -70,23 +71,6 @@ char *login_token_of_url(const char *url)
 	return token_at(seg, strcspn(seg, "/?#"));
 }
 
-/* A line that is exactly a URL: http(s)://, then no whitespace or control characters. */
-static bool line_is_url(const char *s, size_t n)
-{
-	size_t p;
-
-	if (n > 8 && strncmp(s, "https://", 8) == 0)
-		p = 8;
-	else if (n > 7 && strncmp(s, "http://", 7) == 0)
-		p = 7;
-	else
-		return false;
-	for (; p < n; p++)
-		if ((unsigned char)s[p] <= 0x20 || (unsigned char)s[p] == 0x7f)
-			return false;
-	return true;
-}
-
 static void take_url(struct login_conv *c, const char *s, size_t n)
 {
 	char *url = strndup(s, n);
@@ -114,7 +98,7 @@ static void show_info(struct login_conv *c, const char *msg)
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (line_is_url(line, n))
+		if (url_line(line, n))
 			take_url(c, line, n);
 		line = nl ? nl + 1 : NULL;
 	}

@@ -9,6 +9,7 @@ login_tmdb_login_SOURCES = \
 	login/exit_status.c \
 	login/text.c \
 	login/conv.c login/conv.h \
+	login/url_line.c login/url_line.h \
 	login/browser.c login/browser.h \
 	login/approval_page.c login/approval_page.h \
 	login/only_stdio.c login/only_stdio.h \

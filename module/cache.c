@@ -17,6 +17,7 @@
 
 #include <security/pam_ext.h>
 
+#include "record.h"
 #include "safe_file.h"
 #include "tmdb_api.h"
 #include "tmdb_v4.h"
@@ -75,42 +76,28 @@ int cache_parse(const char *buf, size_t len, struct tmdb_session *s)
 {
 	static const char *const keys[L_N] = { "session_id ", "account_id ", "account_username ", "access_token ",
 					       "account_object_id " };
-	char *copy, *line, *next, *values[L_N] = { NULL };
+	char *copy, *values[L_N] = { NULL };
+	const char *magic;
 	char *end = NULL;
 	long long id;
-	int rc = -1, i = 0, lines;
+	int rc = -1, i, lines;
 
 	memset(s, 0, sizeof(*s));
-	if (len == 0 || len > CACHE_MAX_BYTES || memchr(buf, '\0', len) != NULL || buf[len - 1] != '\n')
-		return -1;
-	copy = malloc(len + 1);
+	copy = record_split(buf, len, CACHE_MAX_BYTES, keys, L_N, &magic, values, &i);
 	if (copy == NULL)
 		return -1;
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	line = copy;
-	next = strchr(line, '\n');
-	*next++ = '\0';
-	if (strcmp(line, CACHE_MAGIC) == 0)
+	if (strcmp(magic, CACHE_MAGIC) == 0)
 		lines = L_TOKEN;
-	else if (strcmp(line, CACHE_MAGIC_V4) == 0)
+	else if (strcmp(magic, CACHE_MAGIC_V4) == 0)
 		lines = L_N;
 	else
 		goto out;
-	for (line = next; *line != '\0'; line = next, i++) {
-		next = strchr(line, '\n');
-		*next++ = '\0';
-		if (i >= lines || strncmp(line, keys[i], strlen(keys[i])) != 0)
-			goto out;
-		values[i] = line + strlen(keys[i]);
-	}
 	if (i != lines || !tmdb_is_session_id(values[L_SID]) || values[L_USER][0] == '\0')
 		goto out;
 	if (lines == L_N && (!tmdb_v4_is_token(values[L_TOKEN]) || !tmdb_v4_is_object_id(values[L_OBJECT_ID])))
 		goto out;
-	for (const char *p = values[L_USER]; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			goto out;
+	if (!record_printable(values[L_USER]))
+		goto out;
 	errno = 0;
 	id = strtoll(values[L_ID], &end, 10);
 	if (errno != 0 || end == values[L_ID] || *end != '\0' || id <= 0 || values[L_ID][0] == '+')

@@ -373,6 +373,19 @@ static bool take_pair(struct http_client *c)
 	return true;
 }
 
+/* A zeroed client with a connection pair from the pool, or NULL: http_client_get and
+ * http_client_open both start from one. */
+static struct http_client *new_client(void)
+{
+	struct http_client *c = calloc(1, sizeof(*c));
+
+	if (c != NULL && !take_pair(c)) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
 /* libcurl's global set-up, once per process (inside the fork guard: see fork_guard.h). */
 static int curl_ready(pam_handle_t *pamh)
 {
@@ -407,13 +420,9 @@ int http_client_get(pam_handle_t *pamh, const struct tmdb_options *o, struct htt
 				return PAM_BUF_ERR;
 		}
 	} else {
-		c = calloc(1, sizeof(*c));
+		c = new_client();
 		if (c == NULL)
 			return PAM_BUF_ERR;
-		if (!take_pair(c)) {
-			free(c);
-			return PAM_BUF_ERR;
-		}
 		rc = pam_set_data(pamh, HTTP_DATA_NAME, c, client_cleanup);
 		if (rc != PAM_SUCCESS) {
 			client_cleanup(pamh, c, 0);
@@ -437,13 +446,9 @@ int http_client_open(pam_handle_t *pamh, const struct tmdb_options *o, struct ht
 	rc = curl_ready(pamh);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	c = calloc(1, sizeof(*c));
+	c = new_client();
 	if (c == NULL)
 		return PAM_BUF_ERR;
-	if (!take_pair(c)) {
-		free(c);
-		return PAM_BUF_ERR;
-	}
 	c->pamh = pamh;
 	c->o = o;
 	rc = apply_options(c);

@@ -18,6 +18,7 @@
 
 #include <security/pam_ext.h>
 
+#include "record.h"
 #include "safe_file.h"
 #include "tmdb_api.h"
 #include "tmdb_v4.h"
@@ -77,36 +78,22 @@ int journal_parse(const char *buf, size_t len, struct journal_entry *e)
 {
 	static const char *const keys[F_N] = { "user ", "since ", "boot ", "pid ", "start ", "parent_pid ",
 					       "parent_start ", "session_id ", "access_token " };
-	char *copy, *line, *next, *v[F_N] = { NULL };
+	char *copy, *v[F_N] = { NULL };
+	const char *magic;
 	long long pid, ppid;
-	int rc = -1, i = 0;
+	int rc = -1, i;
 
 	memset(e, 0, sizeof(*e));
-	if (len == 0 || len > JOURNAL_MAX_BYTES || memchr(buf, '\0', len) != NULL || buf[len - 1] != '\n')
-		return -1;
-	copy = malloc(len + 1);
+	copy = record_split(buf, len, JOURNAL_MAX_BYTES, keys, F_N, &magic, v, &i);
 	if (copy == NULL)
 		return -1;
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	next = strchr(copy, '\n');
-	*next++ = '\0';
-	if (strcmp(copy, JOURNAL_MAGIC) != 0)
+	if (strcmp(magic, JOURNAL_MAGIC) != 0)
 		goto out;
-	for (line = next; *line != '\0'; line = next, i++) {
-		next = strchr(line, '\n');
-		*next++ = '\0';
-		if (i >= F_N || strncmp(line, keys[i], strlen(keys[i])) != 0)
-			goto out;
-		v[i] = line + strlen(keys[i]);
-	}
 	if (i < F_TOKEN || !tmdb_is_session_id(v[F_SID]) || (v[F_TOKEN] != NULL && !tmdb_v4_is_token(v[F_TOKEN])))
 		goto out;
-	if (v[F_USER][0] == '\0' || strlen(v[F_USER]) > MAX_USER || !proc_is_boot_id(v[F_BOOT]))
+	if (v[F_USER][0] == '\0' || strlen(v[F_USER]) > MAX_USER || !proc_is_boot_id(v[F_BOOT]) ||
+	    !record_printable(v[F_USER]))
 		goto out;
-	for (const char *p = v[F_USER]; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			goto out;
 	if (!number(v[F_SINCE], (long long)1 << 40, &e->since) || !number(v[F_PID], 1 << 30, &pid) || pid == 0 ||
 	    !number(v[F_PPID], 1 << 30, &ppid) || !unumber(v[F_START], &e->holder.start) ||
 	    !unumber(v[F_PSTART], &e->parent.start))

@@ -28,6 +28,7 @@ module_libtmdb_la_SOURCES = \
 	module/options.c module/options.h \
 	module/proc_id.c module/proc_id.h \
 	module/qr.c module/qr.h \
+	module/record.c module/record.h \
 	module/reaper.c module/reaper.h \
 	module/refusal.c module/refusal.h \
 	module/return_to.c module/return_to.h \

@@ -271,6 +271,19 @@ int tmdb_malformed(struct tmdb_client *t, const char *what, const char *why)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
+/* A GET of a path from build_path (NULL: memory ran out), which it wipes and frees:
+ * token/new and the account call both read this way. */
+static int get_path(struct tmdb_client *t, char *path, struct http_response *r)
+{
+	int rc;
+
+	if (path == NULL)
+		return PAM_BUF_ERR;
+	rc = http_request(t->http, "GET", path, NULL, r);
+	wipe_free_str(path);
+	return rc;
+}
+
 int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 {
 	const char *what = "token/new", *why = NULL;
@@ -280,10 +293,7 @@ int tmdb_new_token(struct tmdb_client *t, struct tmdb_token *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (path == NULL)
-		return PAM_BUF_ERR;
-	rc = http_request(t->http, "GET", path, NULL, &r);
-	wipe_free_str(path);
+	rc = get_path(t, path, &r);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status))
@@ -374,10 +384,7 @@ int tmdb_get_account(struct tmdb_client *t, const char *session_id, struct tmdb_
 	path = build_path(t, "/3/account", extra);
 	wipe_free_str(sid);
 	wipe_free_str(extra);
-	if (path == NULL)
-		return PAM_BUF_ERR;
-	rc = http_request(t->http, "GET", path, NULL, &r);
-	wipe_free_str(path);
+	rc = get_path(t, path, &r);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	if (!tmdb_is_2xx(r.status)) {

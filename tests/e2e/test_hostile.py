@@ -35,16 +35,10 @@ import time
 import pytest
 
 from standin import Standin
-from tmdbpam import (ACCESS_TOKEN, API_KEY, REFUSAL_PREFIX, PamEnv, all_texts, assert_host_survived, count,
-                     fault_bytes, without_refusal)
+from tmdbpam import (ACCESS_TOKEN, ACCOUNT, API_KEY, DELETE, REFUSAL_PREFIX, SESSION_NEW, TOKEN_NEW, V4_ACCESS,
+                     V4_CONVERT, V4_TOKEN, PamEnv, all_texts, assert_host_survived, count, fault_bytes,
+                     without_refusal)
 
-TOKEN_NEW = "/3/authentication/token/new"
-SESSION_NEW = "/3/authentication/session/new"
-ACCOUNT = "/3/account"
-DELETE = "/3/authentication/session"
-V4_TOKEN = "/4/auth/request_token"
-V4_ACCESS = "/4/auth/access_token"
-V4_CONVERT = "/3/authentication/session/convert/4"
 
 # step name -> (method, path, what the module's log lines call it)
 STEPS = {

@@ -127,18 +127,11 @@ def test_an_open_login_is_recorded_with_its_process(pam):
     assert records(pam) == []
 
 
-def test_logout_on_close_no_is_never_recorded(pam):
-    pam.conf["logout_on_close"] = "no"
-    login = OpenLogin(pam)
-    login.wait_stopped()
-    try:
-        assert records(pam) == []
-    finally:
-        login.kill()
-
-
-def test_reuse_session_is_never_recorded(pam):
-    pam.conf["reuse_session"] = "yes"
+@pytest.mark.parametrize("option,value", [("logout_on_close", "no"), ("reuse_session", "yes")])
+def test_open_login_is_never_recorded(pam, option, value):
+    """A session the login asked to keep (SPEC: No session outlives its login) is never
+    recorded, not even while the login is open."""
+    pam.conf[option] = value
     login = OpenLogin(pam)
     login.wait_stopped()
     try:

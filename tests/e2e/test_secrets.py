@@ -19,16 +19,10 @@ import re
 import pytest
 
 from pamhost import run_host
-from tmdbpam import (ACCESS_TOKEN, API_KEY, TEST_ACCOUNT, all_texts, assert_host_survived, count,
-                     file_mode, tree_snapshot, write_private)
+from tmdbpam import (ACCESS_TOKEN, ACCOUNT, API_KEY, DELETE, SESSION_NEW, TEST_ACCOUNT, TOKEN_NEW, V4_ACCESS,
+                     V4_CONVERT, V4_TOKEN, all_texts, assert_host_survived, count, file_mode, tree_snapshot,
+                     write_private)
 
-TOKEN_NEW = "/3/authentication/token/new"
-SESSION_NEW = "/3/authentication/session/new"
-ACCOUNT = "/3/account"
-DELETE = "/3/authentication/session"
-V4_TOKEN = "/4/auth/request_token"
-V4_ACCESS = "/4/auth/access_token"
-V4_CONVERT = "/3/authentication/session/convert/4"
 FLOWS = ["v3", "v4"]
 
 

@@ -23,6 +23,14 @@ ALICE_ID = 1001
 TEST_ACCOUNT = "TMDbTestAccount"
 TEST_ACCOUNT_ID = 6089455
 DEFAULT_USER_MAP = "".join("%s %s\n" % (u, u) for u in ("alice", "bob", "carol", "dave", "erin", "mediaapp"))
+# the TMDb paths the module calls, as the stand-in's request log names them
+TOKEN_NEW = "/3/authentication/token/new"
+SESSION_NEW = "/3/authentication/session/new"
+ACCOUNT = "/3/account"
+DELETE = "/3/authentication/session"
+V4_TOKEN = "/4/auth/request_token"
+V4_ACCESS = "/4/auth/access_token"
+V4_CONVERT = "/3/authentication/session/convert/4"
 
 
 def module_path():

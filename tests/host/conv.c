@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "url_line.h"
+
 void txn_reset(struct txn *t, const struct host_opts *o, int quiet)
 {
 	memset(t, 0, sizeof *t);
@@ -46,24 +48,6 @@ static const char *style_name(int style)
 	}
 }
 
-/* A line that is exactly a URL: http(s)://, then no whitespace or control characters. */
-static int line_is_url(const char *s, size_t n)
-{
-	size_t p;
-	if (n > 8 && strncmp(s, "https://", 8) == 0)
-		p = 8;
-	else if (n > 7 && strncmp(s, "http://", 7) == 0)
-		p = 7;
-	else
-		return 0;
-	for (; p < n; p++) {
-		unsigned char c = (unsigned char)s[p];
-		if (c <= 0x20 || c == 0x7f)
-			return 0;
-	}
-	return 1;
-}
-
 static void set_str(char **dst, const char *s, size_t n)
 {
 	char *copy = malloc(n + 1);
@@ -86,7 +70,7 @@ static int scan_info(struct txn *t, const char *msg)
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (line_is_url(line, n)) {
+		if (url_line(line, n)) {
 			if (!t->seen_url || strlen(t->seen_url) != n ||
 			    memcmp(t->seen_url, line, n) != 0) {
 				set_str(&t->seen_url, line, n);

@@ -13,7 +13,10 @@ tests_host_tmdb_host_SOURCES = \
 	tests/host/jsonout.c \
 	tests/host/runner.c \
 	tests/host/fork_storm.c \
-	tests/host/dl_guard.c
+	tests/host/dl_guard.c \
+	login/url_line.c login/url_line.h
+## url_line: the rule by which tmdb-login finds the approval URL, so the host finds the same one.
+tests_host_tmdb_host_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/login
 tests_host_tmdb_host_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
 ## --export-dynamic: the host's syslog()/__syslog_chk() and dlopen()/dlclose() must win over
 ## libc's for libpam and modules.

@@ -246,28 +246,10 @@ int state_token_version(struct state *st, const char *token)
 	return v;
 }
 
-enum state_rc state_approve(struct state *st, const char *token, const char *username)
-{
-	const struct account *a = state_find_account(st, username);
-	struct token *t;
-	enum state_rc rc;
-
-	pthread_mutex_lock(&st->mu);
-	t = state_find_token(st, token);
-	if (!state_token_live(t)) {
-		rc = ST_NO_TOKEN;
-	} else if (a == NULL) {
-		rc = ST_NO_USER;
-	} else {
-		t->status = TOKEN_APPROVED;
-		t->account = a;
-		rc = ST_OK;
-	}
-	pthread_mutex_unlock(&st->mu);
-	return rc;
-}
-
-enum state_rc state_deny(struct state *st, const char *token)
+/* Settles a live token under the lock: approved for a, or denied (a NULL); the
+ * approval page and the control API's approve and deny both come here. */
+static enum state_rc settle_token(struct state *st, const char *token,
+				  enum token_status status, const struct account *a)
 {
 	struct token *t;
 	enum state_rc rc = ST_NO_TOKEN;
@@ -275,12 +257,27 @@ enum state_rc state_deny(struct state *st, const char *token)
 	pthread_mutex_lock(&st->mu);
 	t = state_find_token(st, token);
 	if (state_token_live(t)) {
-		t->status = TOKEN_DENIED;
-		t->account = NULL;
+		t->status = status;
+		t->account = a;
 		rc = ST_OK;
 	}
 	pthread_mutex_unlock(&st->mu);
 	return rc;
+}
+
+enum state_rc state_approve(struct state *st, const char *token, const char *username)
+{
+	const struct account *a = state_find_account(st, username);
+
+	/* a token that is not live is the first answer, before the unknown user */
+	if (a == NULL)
+		return state_token_pending(st, token) ? ST_NO_USER : ST_NO_TOKEN;
+	return settle_token(st, token, TOKEN_APPROVED, a);
+}
+
+enum state_rc state_deny(struct state *st, const char *token)
+{
+	return settle_token(st, token, TOKEN_DENIED, NULL);
 }
 
 enum state_rc state_expire(struct state *st, const char *token)

@@ -99,6 +99,21 @@ void api_ok(struct reply *r)
 	r->body.len = 0;
 }
 
+bool api_session_reply(struct reply *r, enum state_rc rc, const char *sid)
+{
+	switch (rc) {
+	case ST_OK:
+		api_ok(r);
+		buf_printf(&r->body, "{\"success\":true,\"session_id\":\"%s\"}", sid);
+		return true;
+	case ST_ERROR:
+		reply_tmdb_error(r, 11);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void h_authentication(struct request *rq, struct reply *r)
 {
 	(void)rq;
@@ -143,18 +158,8 @@ static void new_session_reply(struct request *rq, struct reply *r, const char *t
 {
 	char sid[SESSION_HEX + 1];
 
-	switch (state_new_session(&rq->si->state, token, sid)) {
-	case ST_OK:
-		api_ok(r);
-		buf_printf(&r->body, "{\"success\":true,\"session_id\":\"%s\"}", sid);
-		break;
-	case ST_ERROR:
-		reply_tmdb_error(r, 11);
-		break;
-	default:
+	if (!api_session_reply(r, state_new_session(&rq->si->state, token, sid), sid))
 		session_refusal(rq, r, token);
-		break;
-	}
 }
 
 static void h_session_new(struct request *rq, struct reply *r)

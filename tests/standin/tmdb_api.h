@@ -4,8 +4,11 @@
 #ifndef STANDIN_TMDB_API_H
 #define STANDIN_TMDB_API_H
 
+#include <stdbool.h>
+
 #include "reply.h"
 #include "request.h"
+#include "state.h"
 
 /* Fills r for an API request (anything that is neither browser nor control). */
 void tmdb_api_handle(struct request *rq, struct reply *r);
@@ -18,6 +21,10 @@ yajl_val api_parse_body(const struct request *rq);
 const char *api_body_str(yajl_val root, const char *name);
 /* A 200 answer whose body the handler writes next. */
 void api_ok(struct reply *r);
+/* The answer once state_new_session or state_v4_convert returned rc: the new session id on
+ * ST_OK, TMDb's 11 on ST_ERROR. Any other rc is a refusal, which v3 and v4 word differently:
+ * returns false and leaves r to the caller. */
+bool api_session_reply(struct reply *r, enum state_rc rc, const char *sid);
 /* DELETE of a session or access token that is not live: TMDb's documented code (v3 6, v4 35)
  * unless the delete_unknown variant says otherwise. */
 void api_delete_unknown(struct request *rq, struct reply *r, int documented);

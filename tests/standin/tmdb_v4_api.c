@@ -144,18 +144,8 @@ void tmdb_v4_convert(struct request *rq, struct reply *r)
 			goto out;
 		}
 	}
-	switch (state_v4_convert(&rq->si->state, token, sid)) {
-	case ST_OK:
-		api_ok(r);
-		buf_printf(&r->body, "{\"success\":true,\"session_id\":\"%s\"}", sid);
-		break;
-	case ST_ERROR:
-		reply_tmdb_error(r, 11);
-		break;
-	default:
+	if (!api_session_reply(r, state_v4_convert(&rq->si->state, token, sid), sid))
 		reply_tmdb_error(r, 35);
-		break;
-	}
 out:
 	yajl_tree_free(root);
 }

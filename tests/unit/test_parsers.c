@@ -178,6 +178,21 @@ static void test_cache_format(void)
 	session_clear(&back);
 }
 
+/* v4 cache files that must not parse (each one line away from a good one). */
+static const struct {
+	const char *what, *text;
+} v4_refused[] = {
+	{ "format 2 without its v4 lines", "pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\n" },
+	{ "v4 lines under format 1",
+	  "pam_tmdb-cache 1\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\naccount_object_id x\n" },
+	{ "an access token with a space",
+	  "pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a b\naccount_object_id x\n" },
+	{ "an object id with a dot",
+	  "pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\naccount_object_id x.y\n" },
+	{ "v4 lines in the wrong order",
+	  "pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccount_object_id x\naccess_token a.b\n" },
+};
+
 static void test_cache_format_v4(void)
 {
 	char sid[] = TOKEN40, user[] = "alice", tok[] = JWT, oid[] = OID;
@@ -196,20 +211,8 @@ static void test_cache_format_v4(void)
 		      back.access_token == NULL && back.account_object_id == NULL,
 	      "a v3 entry is still read, without a v4 part");
 	session_clear(&back);
-	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\n"), &back) != 0,
-	      "format 2 without its v4 lines refused");
-	CHECK(cache_parse(S("pam_tmdb-cache 1\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
-			    "account_object_id x\n"), &back) != 0,
-	      "v4 lines under format 1 refused");
-	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a b\n"
-			    "account_object_id x\n"), &back) != 0,
-	      "an access token with a space refused");
-	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
-			    "account_object_id x.y\n"), &back) != 0,
-	      "an object id with a dot refused");
-	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccount_object_id x\n"
-			    "access_token a.b\n"), &back) != 0,
-	      "v4 lines in the wrong order refused");
+	for (size_t i = 0; i < sizeof(v4_refused) / sizeof(v4_refused[0]); i++)
+		CHECK(cache_parse(S(v4_refused[i].text), &back) != 0, "%s refused", v4_refused[i].what);
 	CHECK(cache_parse(S("pam_tmdb-cache 2\nsession_id x\naccount_id 1\naccount_username a\naccess_token a.b\n"
 			    "account_object_id x\n"), &back) == 0,
 	      "minimal v4 file parses");

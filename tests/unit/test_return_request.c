@@ -188,12 +188,19 @@ static void test_reasons(void)
 
 static void test_status_lines(void)
 {
-	CHECK(strcmp(return_status(RETURN_APPROVED), "200 OK") == 0, "approved: 200");
-	CHECK(strcmp(return_status(RETURN_DENIED), "200 OK") == 0, "denied: 200");
-	CHECK(strcmp(return_status(RETURN_BAD), "400 Bad Request") == 0, "bad: 400");
-	CHECK(strcmp(return_status(RETURN_NOT_FOUND), "404 Not Found") == 0, "not found: 404");
-	CHECK(strcmp(return_status(RETURN_BAD_METHOD), "405 Method Not Allowed") == 0, "not GET: 405");
-	CHECK(strcmp(return_status(RETURN_TOO_LARGE), "431 Request Header Fields Too Large") == 0, "too large: 431");
+	static const struct {
+		enum return_verdict v;
+		const char *line, *what;
+	} lines[] = {
+		{ RETURN_APPROVED, "200 OK", "approved: 200" },
+		{ RETURN_DENIED, "200 OK", "denied: 200" },
+		{ RETURN_BAD, "400 Bad Request", "bad: 400" },
+		{ RETURN_NOT_FOUND, "404 Not Found", "not found: 404" },
+		{ RETURN_BAD_METHOD, "405 Method Not Allowed", "not GET: 405" },
+		{ RETURN_TOO_LARGE, "431 Request Header Fields Too Large", "too large: 431" },
+	};
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		CHECK(strcmp(return_status(lines[i].v), lines[i].line) == 0, "%s", lines[i].what);
 }
 
 /* A request of n bytes: the approved return with an X-Pad header that fills it; with_end:
