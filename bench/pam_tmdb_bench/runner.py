@@ -123,6 +123,9 @@ class Runner:
                                env=self.rig.pamtester_env())
         if run.how == "user_host":
             return measure.Job(key, cmd=self.user_layout().host_cmd(run.service.name))
+        if run.how == "user_pamtester":
+            layout = self.user_layout()
+            return measure.Job(key, cmd=layout.pamtester_cmd(run.service.name), env=layout.pamtester_env())
         raise ValueError(run.how)
 
     def user_layout(self):
