@@ -6,11 +6,13 @@ thin module answers itself (scope, the helper path) needs no core. Copies of the
 in temporary directories; real libpam, the stand-in."""
 
 import os
+import re
 import shutil
+import subprocess
 
 import pytest
 
-from helperenv import TMDB_USER, user_runs
+from helperenv import NOBODY, TMDB_USER, USER, user_runs
 from tmdbpam import assert_logged, module_path
 
 CORE = "pam_tmdb_core.so"
@@ -92,3 +94,52 @@ def test_the_helper_path_never_loads_the_core(user_run):
     assert r.rc == 0, r.dump()
     assert [rc for _, rc in r.op_list] == ["PAM_SUCCESS"] * 5, r.dump()
     assert not any("cannot load" in m for m in r.log_messages), r.dump()
+
+
+def loaded_libraries(stderr):
+    """The objects the dynamic loader loaded, from LD_DEBUG=files output."""
+    return set(re.findall(r"file=(\S+) \[\d+\];  (?:needed by|dynamically loaded by)", stderr))
+
+
+def test_a_user_run_host_through_the_helper_never_loads_libcurl(user_run):
+    """pamtester (which links no libcurl itself) as the user: through the helper neither
+    libcurl, yajl nor libqrencode comes into the host; with a config of the user's own (in
+    process) the core brings libcurl in, which shows the check sees it."""
+    from pamhost import pam_wrapper_env, pamtester_binary
+    exe = pamtester_binary()
+    if not exe:
+        pytest.skip("pamtester not found")
+    try:
+        wrap = pam_wrapper_env(user_run.service_dir)
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    if os.environ.get("TMDB_HOST_WRAPPER") or os.environ.get("TMDB_SANITIZERS") == "yes":
+        pytest.skip("counts the host's own libraries: a plain build, no wrapper")
+    user_run.standin.configure(auto_approve=TMDB_USER)
+    user_run.args.append("approval=poll")
+
+    def run():
+        user_run.write()
+        env = dict(wrap, PATH=os.environ.get("PATH", os.defpath), LD_DEBUG="files")
+        return subprocess.run([exe, user_run.service, USER, "authenticate"], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, env=env, timeout=120, **user_run.as_nobody())
+
+    p = run()
+    assert p.returncode == 0, p.stdout + p.stderr[-3000:]
+    libs = loaded_libraries(p.stderr)
+    assert any("pam_tmdb.so" in f for f in libs), sorted(libs)
+    assert not [f for f in libs if any(n in f for n in ("libcurl", "libyajl", "libqrencode", CORE))], sorted(libs)
+    # the same host with a config of the user's own: in process, through the core
+    mine = os.path.join(user_run.dir, "mine")
+    os.mkdir(mine)
+    os.chown(mine, NOBODY, NOBODY)
+    conf = os.path.join(mine, "pam_tmdb.conf")
+    with open(conf, "w") as f:
+        f.write("".join("%s = %s\n" % (k, v) for k, v in user_run.conf.items() if v is not None))
+    os.chown(conf, NOBODY, NOBODY)
+    os.chmod(conf, 0o600)
+    user_run.lines = ["auth required %s conf=%s approval=poll" % (module_path(), conf)]
+    p = run()
+    assert p.returncode == 0, p.stdout + p.stderr[-3000:]
+    libs = loaded_libraries(p.stderr)
+    assert [f for f in libs if CORE in f] and [f for f in libs if "libcurl" in f], sorted(libs)
