@@ -12,7 +12,7 @@ A Row declares
                rss        peak RSS of a fresh process (GNU time %M)
                hung       time until authenticate gives up on a stalled token/new
                cg         callgrind total Ir      cg_part   inclusive Ir of function `part`
-               cg_module  exclusive Ir of pam_tmdb.so, and the callgrind tables under the report
+               cg_module  exclusive Ir of pam_tmdb.so and its core pam_tmdb_core.so, and the callgrind tables under the report
                loop, loop_rss, loop_counts   one long-lived host, --repeat N (one run for the three)
                loop_control                  the same loop with pam_permit
                threads    one host, --threads T --repeat N
@@ -310,9 +310,9 @@ ROWS = [
         key="callgrind_cached.pam_sm_authenticate_ir"),
     # full, cached and a long-lived host (the full flow with --repeat n, per transaction),
     # collected inside pam_sm_authenticate only
-    Row("CGm", "callgrind: Ir of pam_tmdb.so's own code per authentication (exclusive; full / "
-        "cached / long-lived)", "cg_module", host(FULL), of=("CG3", "CG4"), n=(20, 5),
-        key="callgrind_long"),
+    Row("CGm", "callgrind: Ir of the module's own code (pam_tmdb.so + pam_tmdb_core.so) per "
+        "authentication (exclusive; full / cached / long-lived)", "cg_module", host(FULL),
+        of=("CG3", "CG4"), n=(20, 5), key="callgrind_long"),
     # 5 and 6 come last: they leave thousands of sessions behind
     Row("5a", "long-lived host: {n} sequential full-flow transactions in one process", "loop",
         host(FULL), n=LOOP_N, key="long_lived"),
