@@ -19,6 +19,7 @@
 #include "relay.h"
 #include "revoke.h"
 #include "session.h"
+#include "txn_api.h"
 
 #define HELPER_MAX_RECORDS 64 /* open logins of one user the helper records */
 

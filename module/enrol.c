@@ -24,33 +24,6 @@
 #define MSG_NOT_OWN "Not enrolled: a user may enrol, unenrol or see only their own account."
 #define MSG_CONFIG "Not enrolled: pam_tmdb is not configured correctly; see the system log."
 
-static bool arg_is_true(const char *arg)
-{
-	static const char *const yes[] = { "enroll", "enroll=yes", "enroll=true", "enroll=on", "enroll=1" };
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (strcmp(arg, yes[i]) == 0)
-			return true;
-	return false;
-}
-
-bool enrol_requested(int argc, const char **argv)
-{
-	bool on = false;
-	for (int i = 0; i < argc; i++)
-		if (strncmp(argv[i], "enroll", 6) == 0 && (argv[i][6] == '\0' || argv[i][6] == '='))
-			on = arg_is_true(argv[i]); /* the last one wins, as in the parser */
-	return on;
-}
-
-char *enrol_take_action(pam_handle_t *pamh)
-{
-	const char *v = pam_getenv(pamh, TMDB_ENROLL_ENV);
-	char *copy = v != NULL ? strdup(v) : NULL;
-	if (v != NULL)
-		pam_putenv(pamh, TMDB_ENROLL_ENV); /* for this call only */
-	return copy;
-}
-
 static void say(struct txn *t, int style, const char *msg)
 {
 	conv_say(t->pamh, t->flags, style, msg);

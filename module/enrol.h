@@ -17,15 +17,8 @@
 
 #include <stdbool.h>
 
+#include "enrol_args.h"
 #include "txn.h"
-
-/* Is "enroll" (a true boolean) among the module arguments? The entry points that are not
- * authenticate answer from it alone. */
-bool enrol_requested(int argc, const char **argv);
-
-/* Takes the requested action out of the host's PAM environment: a fresh string (free()) or
- * NULL when there is none. */
-char *enrol_take_action(pam_handle_t *pamh);
 
 /* pam_sm_authenticate's work in a service that enrols (t->opts.enroll). Tells the user the
  * outcome in one message. PAM_SUCCESS (done), PAM_PERM_DENIED (self_enroll = no, another

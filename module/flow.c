@@ -22,6 +22,7 @@
 #include "session.h"
 #include "tmdb_api.h"
 #include "tmdb_v4.h"
+#include "txn_api.h"
 #include "userlog.h"
 
 /* The remembered session of reuse_session=yes (trusted-device mode); never consulted

@@ -19,7 +19,7 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
-#include "enrol.h"
+#include "enrol_args.h"
 #include "helper_proto.h"
 #include "options.h"
 #include "refusal.h"

@@ -14,7 +14,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#ifndef TMDB_THIN_MODULE
 #include <curl/curl.h>
+#endif
 #include <security/pam_ext.h>
 
 #include "ascii.h"
@@ -222,6 +224,18 @@ static bool is_plain_text(const char *v)
 	return true;
 }
 
+#ifdef TMDB_THIN_MODULE
+/* The thin pam_tmdb.so (module/local.mk) parses the options only to take the helper decision
+ * (needs_helper) and to refuse what is wrong before loading anything; it has no libcurl, so it
+ * checks only what needs no URL parser. The core and the helper parse the options again with
+ * the full check below and report a bad URL themselves. */
+static bool is_web_url(const char *v)
+{
+	if (ascii_ncasecmp(v, "https://", 8) != 0 && ascii_ncasecmp(v, "http://", 7) != 0)
+		return false;
+	return strchr(v, '#') == NULL;
+}
+#else
 /* An absolute http(s) URL with a host and no user info or fragment. The scheme policy
  * (https unless allow_http) is checked in options_validate, once all keys are known. */
 static bool is_web_url(const char *v)
@@ -257,6 +271,7 @@ out:
 	curl_url_cleanup(u);
 	return ok;
 }
+#endif
 
 /* A proxy as libcurl takes it, with its scheme spelled out (no guessing from the host). */
 static bool is_proxy_url(const char *v)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pam_tmdb: the six PAM entry points. Each opens its transaction (options, user), hands the
- * work to the flow (flow.h) and maps the outcome to what the host sees. */
+/* pam_tmdb: the six PAM entry points, thin (core_loader.h): no libcurl, yajl or libqrencode.
+ * Each opens its transaction (user, scope first, options) and answers here what needs no TMDb
+ * request: out of scope, a configuration error, a host that must go through the helper
+ * (helper_client.h). The steps of a login in process are the core's (pam_tmdb_core.c), loaded
+ * at the first such call; the core begins its own transaction, with the full checks. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -14,8 +17,8 @@
 #include <security/pam_ext.h>
 
 #include "conv.h"
-#include "enrol.h"
-#include "flow.h"
+#include "core_loader.h"
+#include "enrol_args.h"
 #include "helper_client.h"
 #include "options.h"
 #include "refusal.h"
@@ -24,10 +27,16 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* The core's answer for op, or PAM_SERVICE_ERR when it cannot be had (core_get logs why). */
+#define CORE_CALL(op)                                                                         \
+	do {                                                                                  \
+		const struct core_entries *core_ = core_get(pamh);                            \
+		return core_ != NULL ? core_->op(pamh, flags, argc, argv) : PAM_SERVICE_ERR;  \
+	} while (0)
+
 EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	char *refused_as = NULL;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
 	if (rc == PAM_IGNORE) {
@@ -52,17 +61,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 		refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
 	}
-	if (t.opts.enroll) {
-		/* a service that enrols (enrol.h): it tells its own outcome, and hands nothing over */
-		rc = enrol_run(&t);
-		txn_end(&t);
-		return rc;
-	}
-	rc = flow_authenticate(&t, &refused_as);
-	refusal_tell(pamh, flags, rc, t.user, refused_as); /* says nothing for success or PAM_IGNORE */
-	free(refused_as);
 	txn_end(&t);
-	return rc;
+	CORE_CALL(authenticate);
 }
 
 EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -81,10 +81,8 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	/* ESTABLISH, REINITIALIZE, REFRESH */
-	rc = flow_reexport(&t);
 	txn_end(&t);
-	return rc;
+	CORE_CALL(setcred);
 }
 
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -104,9 +102,8 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 		return helper_account(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	rc = flow_account(&t);
 	txn_end(&t);
-	return rc;
+	CORE_CALL(acct_mgmt);
 }
 
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -120,10 +117,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		return helper_open_session(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
-	/* hosts that skip setcred still get the session exported */
-	rc = flow_open_session(&t);
 	txn_end(&t);
-	return rc;
+	CORE_CALL(open_session);
 }
 
 EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
@@ -139,9 +134,8 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	}
 	if (rc != PAM_SUCCESS)
 		return rc;
-	flow_logout(&t);
 	txn_end(&t);
-	return PAM_SUCCESS;
+	CORE_CALL(close_session);
 }
 
 EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)

@@ -15,7 +15,6 @@
 #include "json_fields.h"
 #include "wipe.h"
 
-#define MAX_SESSION_ID 128
 #define MAX_USERNAME 128
 
 /* Strictly "YYYY-MM-DD HH:MM:SS UTC": digits where digits belong, real calendar dates. */
@@ -55,20 +54,6 @@ static bool is_lower_hex(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
 			return false;
-	return true;
-}
-
-/* Session ids go into a query string, the PAM environment and a file: keep them plain. */
-bool tmdb_is_session_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > MAX_SESSION_ID)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return false;
-	}
 	return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "text.h"
+#include "tmdb_ids.h"
 
 #define TMDB_TOKEN_LEN 40
 
@@ -47,8 +48,6 @@ int tmdb_parse_error(const char *body, size_t len, struct tmdb_error *e);
 /* "YYYY-MM-DD HH:MM:SS UTC" -> time_t; -1 when malformed */
 time_t tmdb_parse_time(const char *s);
 
-/* Is s shaped like a session id ([A-Za-z0-9_-], 1..128)? Checked on every id from outside. */
-bool tmdb_is_session_id(const char *s);
 
 void tmdb_token_clear(struct tmdb_token *t);
 void tmdb_account_clear(struct tmdb_account *a);

@@ -14,29 +14,6 @@
 #include "json_fields.h"
 #include "wipe.h"
 
-#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-
-static bool only_of(const char *s, size_t max, bool dot)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strchr(TOKEN_CHARS, s[i]) == NULL && !(dot && s[i] == '.'))
-			return false;
-	return true;
-}
-
-bool tmdb_v4_is_token(const char *s)
-{
-	return only_of(s, TMDB_V4_TOKEN_MAX, true);
-}
-
-bool tmdb_v4_is_object_id(const char *s)
-{
-	return only_of(s, TMDB_V4_OBJECT_ID_MAX, false);
-}
-
 /* A 200 answer is believed only when it says success, and, where it gives a status_code,
  * says 1 ("Success."). */
 static const char *check_success(const struct jf_field *success, const struct jf_field *code)

@@ -11,12 +11,8 @@
 #include <stddef.h>
 
 #include "tmdb_api.h"
+#include "tmdb_ids.h"
 
-/* Request and access tokens are JWTs: opaque to the module, but bounded and of characters
- * that go into a URL, a JSON string, the PAM environment and a cache line unescaped. */
-#define TMDB_V4_TOKEN_MAX 1024
-/* account_id of v4 is a string (an object id), not v3's integer */
-#define TMDB_V4_OBJECT_ID_MAX 64
 /* An unused request token lives 15 minutes; the answer carries no expires_at. */
 #define TMDB_V4_TOKEN_LIFE_S (15 * 60)
 
@@ -24,10 +20,6 @@
 #define TMDB_ST_NO_WRITE 36           /* the token has no write permission (the app's read token) */
 #define TMDB_ST_V4_NOT_APPROVED 41    /* request token not approved by the user (yet) */
 
-/* [A-Za-z0-9_.-], 1..TMDB_V4_TOKEN_MAX bytes: checked on every token from outside. */
-bool tmdb_v4_is_token(const char *s);
-/* [A-Za-z0-9_-], 1..TMDB_V4_OBJECT_ID_MAX bytes. */
-bool tmdb_v4_is_object_id(const char *s);
 
 /* Parsers over untrusted bytes: 0 (the strings are fresh: wipe_free_str), or -1 with *why
  * and nothing allocated. */

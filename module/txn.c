@@ -74,17 +74,6 @@ fail:
 	return rc;
 }
 
-int txn_api(struct txn *t, struct tmdb_client **api)
-{
-	if (t->api.http == NULL) {
-		int rc = http_client_get(t->pamh, &t->opts, &t->api.http);
-		if (rc != PAM_SUCCESS)
-			return rc;
-	}
-	*api = &t->api;
-	return PAM_SUCCESS;
-}
-
 void txn_end(struct txn *t)
 {
 	/* the HTTP client stays in module data for the transaction's next entry point */

@@ -44,9 +44,9 @@ struct txn {
  * pam_get_user gave. On failure nothing is left to txn_end. */
 int txn_begin(struct txn *t, pam_handle_t *pamh, int flags, int argc, const char **argv, bool ask_user);
 
-/* The TMDb client, connecting lazily. */
-int txn_api(struct txn *t, struct tmdb_client **api);
-
 void txn_end(struct txn *t);
+
+/* The TMDb client of a transaction is txn_api.h's: the one part that needs libcurl lives apart,
+ * so that the thin pam_tmdb.so can begin a transaction without it. */
 
 #endif

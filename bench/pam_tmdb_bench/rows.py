@@ -12,7 +12,7 @@ A Row declares
                rss        peak RSS of a fresh process (GNU time %M)
                hung       time until authenticate gives up on a stalled token/new
                cg         callgrind total Ir      cg_part   inclusive Ir of function `part`
-               cg_module  exclusive Ir of pam_tmdb.so, and the callgrind tables under the report
+               cg_module  exclusive Ir of pam_tmdb.so and its core pam_tmdb_core.so, and the callgrind tables under the report
                loop, loop_rss, loop_counts   one long-lived host, --repeat N (one run for the three)
                loop_control                  the same loop with pam_permit
                threads    one host, --threads T --repeat N
@@ -62,7 +62,8 @@ class Run:
 
     @property
     def needs(self):
-        return {"pamtester": ("pamtester",), "user_host": ("user",)}.get(self.how, ()) + (
+        return {"pamtester": ("pamtester",), "user_host": ("user",),
+                "user_pamtester": ("user", "pamtester")}.get(self.how, ()) + (
             ("nginx",) if self.service and self.service.front else ())
 
 
@@ -74,6 +75,12 @@ def host(service, *extra):
 def user_host(service):
     """setpriv (uid 65534) tmdb-host --service SERVICE --user nobody -- authenticate"""
     return Run("user_host", service)
+
+
+def user_pamtester(service):
+    """setpriv (uid 65534) pamtester SERVICE nobody authenticate, under pam_wrapper: a user-run
+    host that, unlike tmdb-host, does not link libcurl itself (rows 3u, 3h)"""
+    return Run("user_pamtester", service)
 
 
 def pamtester(service):
@@ -211,11 +218,14 @@ ROWS = [
     Row("3c", "full v4 flow: tmdb-host + pam_tmdb, flow=v4 (poll, auto-approved, no cache)",
         "time", host(V4), expect=V4_FRESH, show_counts=True, floor=("F4",), target=1.10,
         key="full_v4"),
-    Row("3u", "full flow, host run by uid 65534 with a config of its own (in process)", "time",
-        user_host(USER_OWN), expect=FRESH, show_counts=True, key="full_user_in_process",
-        missing=("3u/3h", "full flow through pam_tmdb_helper", "n/a (needs root and setpriv)")),
-    Row("3h", "full flow, host run by uid 65534, root's config: through pam_tmdb_helper", "time",
-        user_host(USER_HELPER), expect=FRESH, show_counts=True, floor=("3u",), target=1.15,
+    # 3u/3h: pamtester, which (unlike tmdb-host, whose approval code links libcurl) loads
+    # libcurl only through pam_tmdb, as vlock or any other user-run host does
+    Row("3u", "full flow, pamtester run by uid 65534 with a config of its own (in process)", "time",
+        user_pamtester(USER_OWN), expect=FRESH, show_counts=True, key="full_user_in_process",
+        missing=("3u/3h", "full flow through pam_tmdb_helper",
+                 "n/a (needs root, setpriv, pamtester and libpam_wrapper)")),
+    Row("3h", "full flow, pamtester run by uid 65534, root's config: through pam_tmdb_helper", "time",
+        user_pamtester(USER_HELPER), expect=FRESH, show_counts=True, floor=("3u",), target=1.15,
         extra_start=("1a", "0"), key="full_helper"),
     Row("3j", "full approve flow with the session journal (record + remove, 0 orphans)", "time",
         host(JOURNAL), expect=FRESH, show_counts=True, floor=("3",), target=1.03,
@@ -247,6 +257,10 @@ ROWS = [
         target=2 * MIB, target_text="≤ curl + 2 MiB", key="rss_full"),
     Row("8h", "peak RSS: pam_tmdb_helper itself, one full-flow login", "helper_rss",
         runs=user_host(USER_HELPER), n=RSS_N, key="rss_helper"),
+    Row("8u", "peak RSS: pamtester run by uid 65534, full flow in process (3u)", "rss",
+        user_pamtester(USER_OWN), n=RSS_N, key="rss_user_in_process"),
+    Row("8uh", "peak RSS: pamtester run by uid 65534 through pam_tmdb_helper (3h), the host alone",
+        "rss", user_pamtester(USER_HELPER), n=RSS_N, key="rss_user_helper_host"),
     Row("8d", "peak RSS: tmdb-host + pam_tmdb, cached (+{over} over pam_permit)", "rss",
         host(CACHED), n=RSS_N, of=("8a",), floor=("8b",), ratio="%+.1f MiB vs curl",
         target=2 * MIB, target_text="≤ curl + 2 MiB", key="rss_cached"),
@@ -296,9 +310,9 @@ ROWS = [
         key="callgrind_cached.pam_sm_authenticate_ir"),
     # full, cached and a long-lived host (the full flow with --repeat n, per transaction),
     # collected inside pam_sm_authenticate only
-    Row("CGm", "callgrind: Ir of pam_tmdb.so's own code per authentication (exclusive; full / "
-        "cached / long-lived)", "cg_module", host(FULL), of=("CG3", "CG4"), n=(20, 5),
-        key="callgrind_long"),
+    Row("CGm", "callgrind: Ir of the module's own code (pam_tmdb.so + pam_tmdb_core.so) per "
+        "authentication (exclusive; full / cached / long-lived)", "cg_module", host(FULL),
+        of=("CG3", "CG4"), n=(20, 5), key="callgrind_long"),
     # 5 and 6 come last: they leave thousands of sessions behind
     Row("5a", "long-lived host: {n} sequential full-flow transactions in one process", "loop",
         host(FULL), n=LOOP_N, key="long_lived"),

@@ -15,6 +15,9 @@ from .rig import LIVE_RECORDS
 from .rows import ROWS, SPAWN, TIME_RUNS, TIME_WARMUP, USER_MAP, host, services
 
 
+MODULE_OBJECTS = ("pam_tmdb.so", "pam_tmdb_core.so")
+
+
 class Runner:
     KINDS = ("time", "sum", "counts", "front_counts", "rss", "hung", "cg", "cg_part", "cg_module",
              "loop", "loop_rss", "loop_counts", "loop_control", "threads", "browser", "helper_rss")
@@ -123,6 +126,9 @@ class Runner:
                                env=self.rig.pamtester_env())
         if run.how == "user_host":
             return measure.Job(key, cmd=self.user_layout().host_cmd(run.service.name))
+        if run.how == "user_pamtester":
+            layout = self.user_layout()
+            return measure.Job(key, cmd=layout.pamtester_cmd(run.service.name), env=layout.pamtester_env())
         raise ValueError(run.how)
 
     def user_layout(self):
@@ -401,10 +407,13 @@ class Runner:
             res.update(landmarks=marks[name], by_object=objs,
                        top10=[(ir, fn, os.path.basename(ob)) for ir, ob, fn in tops[name]])
         full, cached, long_ = names
-        own = by_obj[full].get("pam_tmdb.so", 0)
+
+        def module_ir(objs):
+            # the thin module and its core (module/core_loader.h): the module's own code is both
+            return sum(objs.get(o, 0) for o in MODULE_OBJECTS)
+        own = module_ir(by_obj[full])
         self.emit(row.id, row.label, fmt_int(own), "%s / %s" % (
-            fmt_int(by_obj[cached].get("pam_tmdb.so", 0)),
-            fmt_int(by_obj[long_].get("pam_tmdb.so", 0))), "",
+            fmt_int(module_ir(by_obj[cached])), fmt_int(module_ir(by_obj[long_]))), "",
             "%.2f%% of pam_sm_authenticate"
             % (own / max(marks[full]["pam_sm_authenticate"], 1) * 100), "", "")
         self.callgrind = {"flows": names, "landmarks": marks, "by_object": by_obj, "top10": tops,

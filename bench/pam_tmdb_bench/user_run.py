@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The user-run rows (issue 19): tmdb-host run by an ordinary user (uid 65534) against the rig's
+"""The user-run rows (issue 19): a PAM host (pamtester, rows 3u/3h) run by an ordinary user (uid 65534) against the rig's
 stand-in, once with a configuration of the user's own (the module reads it in process) and once
 with root's (0640 root:GID: the module goes through a setgid copy of pam_tmdb_helper), and the
 helper's own peak RSS (GNU time on the helper, driven through its socket as the module drives
@@ -85,6 +85,15 @@ class UserLayout:
     def host_cmd(self, name):
         return AS_NOBODY + [self.rig.host, "--confdir", self.svcdir, "--service", name,
                             "--user", "nobody", "--", "authenticate"]
+
+    def pamtester_cmd(self, name):
+        return AS_NOBODY + [self.rig.pamtester, name, "nobody", "authenticate"]
+
+    def pamtester_env(self):
+        """pam_wrapper reading this layout's services, and nothing else of the caller's."""
+        env = {"PATH": os.environ.get("PATH", os.defpath)}
+        env.update(self.rig.pamhost.pam_wrapper_env(self.svcdir))
+        return env
 
     def helper_rss_kb(self, name):
         """One login through the helper, run under GNU time and driven as the module drives it

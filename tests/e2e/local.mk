@@ -32,6 +32,7 @@ EXTRA_DIST += \
 	tests/e2e/test_stacks.py \
 	tests/e2e/test_messages.py \
 	tests/e2e/test_paths.py \
+	tests/e2e/test_thin_module.py \
 	tests/e2e/test_v4.py \
 	tests/e2e/helperenv.py \
 	tests/e2e/test_helper.py \

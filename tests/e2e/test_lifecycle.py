@@ -330,8 +330,11 @@ def test_non_root_host_uses_its_own_cache(standin, monkeypatch):
         from pamhost import host_binary
         host = shutil.copy(host_binary(), os.path.join(d, "tmdb-host"))
         module = shutil.copy(module_path(), os.path.join(d, "pam_tmdb.so"))
+        # and its core, which the module loads from its own directory (module/core_loader.h)
+        core = shutil.copy(os.path.join(os.path.dirname(module_path()), "pam_tmdb_core.so"), d)
         os.chmod(host, 0o755)
         os.chmod(module, 0o755)
+        os.chmod(core, 0o755)
         monkeypatch.setenv("TMDB_HOST", host)
         conf = write_private(os.path.join(d, "pam_tmdb.conf"),
                              "api_key = %s\napi_url = %s\ncafile = %s\ncache_dir = %s\n"

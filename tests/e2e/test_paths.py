@@ -73,3 +73,12 @@ def test_install_goes_where_the_module_reads():
     mk = (Path(builddir()) / "Makefile").read_text()
     assert re.search(r"^SECURITYDIR = %s$" % re.escape(build_securitydir()), mk, re.M), "SECURITYDIR"
     assert re.search(r"^pamtmdb_confdir = \$\(SECURITYDIR\)$", mk, re.M), "conf/local.mk installs elsewhere"
+
+
+def test_the_core_the_pages_name_is_the_one_the_module_loads():
+    """pam_tmdb(8) FILES names the core; the built module loads a file of that name, and the
+    build puts it beside the module (module/core_loader.h)."""
+    core = "pam_tmdb_core.so"
+    assert re.search(r"^\.B %s$" % re.escape(core), files_section("pam_tmdb.8"), re.M), "FILES does not name " + core
+    assert b"\x00" + core.encode() + b"\x00" in Path(module_path()).read_bytes()
+    assert (Path(module_path()).parent / core).is_file()

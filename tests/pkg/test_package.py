@@ -28,6 +28,8 @@ MULTIARCH = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], stdout
 ARCH = subprocess.run(["dpkg", "--print-architecture"], stdout=subprocess.PIPE,
                       universal_newlines=True).stdout.strip()
 MODULE = "/lib/%s/security/pam_tmdb.so" % MULTIARCH
+# the in-process steps, loaded by the thin module from its own directory (module/core_loader.h)
+CORE = "/lib/%s/security/pam_tmdb_core.so" % MULTIARCH
 CONFFILE = "/etc/security/pam_tmdb.conf"
 USER_MAP = "/etc/security/pam_tmdb.users"
 PROFILE = "/usr/share/pam-configs/tmdb"
@@ -110,6 +112,7 @@ def test_package_contents(package):
         perms, _, _, _, _, path = line.split(None, 5)
         files[path.split(" -> ")[0].lstrip(".")] = perms
     assert files.get(MODULE, "").startswith("-rw-r--r--"), listing
+    assert files.get(CORE, "").startswith("-rw-r--r--"), "the core beside the module\n" + listing
     assert files.get(CONFFILE) == "-rw-------", "the configuration is 0600 from the start\n" + listing
     assert PROFILE in files, listing
     assert files.get(LOGIN) == "-rwxr-xr-x", "tmdb-login is shipped\n" + listing
@@ -134,6 +137,20 @@ def test_package_contents(package):
 def deb_file(package, path, tmp_path):
     subprocess.run(["dpkg-deb", "-x", package.deb, str(tmp_path / "x")], check=True)
     return (tmp_path / "x" / path.lstrip("/")).read_text()
+
+
+def test_the_shipped_module_is_thin(package, tmp_path):
+    """pam_tmdb.so needs no libcurl, yajl or libqrencode; its core beside it does."""
+    subprocess.run(["dpkg-deb", "-x", package.deb, str(tmp_path / "x")], check=True)
+
+    def needed(path):
+        out = subprocess.run(["readelf", "-d", str(tmp_path / "x" / path.lstrip("/"))], stdout=subprocess.PIPE,
+                             universal_newlines=True, check=True).stdout
+        return re.findall(r"\(NEEDED\).*\[(.*)\]", out)
+
+    thin, core = needed(MODULE), needed(CORE)
+    assert not [n for n in thin if re.match(r"lib(curl|yajl|qrencode)\.", n)], thin
+    assert [n for n in core if n.startswith("libcurl.")], core
 
 
 def test_shipped_configuration_has_no_secret(package, tmp_path):

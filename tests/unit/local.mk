@@ -44,8 +44,9 @@ tests_unit_test_dlsym_LDADD = -ldl
 TESTS += tests/unit/test_options tests/unit/test_parsers tests/unit/test_captures tests/unit/test_dlsym \
 	tests/unit/test_return_to tests/unit/test_return_request tests/unit/test_helper_proto tests/unit/test_journal \
 	tests/unit/test_greeter tests/unit/test_approval_page tests/unit/test_enrol_record tests/unit/test_layers.sh \
-	tests/unit/test_spdx.sh
-dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py
+	tests/unit/test_spdx.sh tests/unit/test_thin_module.sh
+dist_noinst_SCRIPTS += tests/unit/test_layers.sh scripts/check-layers.py tests/unit/test_spdx.sh scripts/check-spdx.py \
+	tests/unit/test_thin_module.sh
 
 # The recorded TMDb responses that test_captures reads (tests/data/tmdb-captures/README.md).
 EXTRA_DIST += \
