@@ -16,17 +16,18 @@
 #include <security/pam_modules.h>
 #include <security/pam_ext.h>
 
-#include "conv.h"
 #include "core_loader.h"
 #include "enrol.h"
 #include "flow.h"
-#include "helper_client.h"
 #include "options.h"
 #include "refusal.h"
-#include "return_to.h"
 #include "txn.h"
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* The thin module has already decided, with the same txn_begin, that this call is in scope,
+ * configured and not the helper's; the core's own can still fail where its checks are fuller
+ * (libcurl's URL parser) or the files changed in between: that failure is then the answer. */
 
 EXPORT int pam_tmdb_core_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
@@ -34,26 +35,11 @@ EXPORT int pam_tmdb_core_authenticate(pam_handle_t *pamh, int flags, int argc, c
 	char *refused_as = NULL;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, true);
 
-	if (rc == PAM_IGNORE) {
-		/* out of scope: no request, no message; a host's return address (return_to.h) is
-		 * for this authentication only, so it leaves the PAM environment all the same */
-		char *unused = NULL;
-		if (return_to_take(pamh, &unused) == PAM_SUCCESS)
-			free(unused);
-		if (enrol_requested(argc, argv)) {
-			free(enrol_take_action(pamh));
-			conv_say(pamh, flags, PAM_ERROR_MSG, "Not enrolled: pam_tmdb leaves this user alone (root and "
-				 "system accounts, below minimum_uid): there is nothing to enrol.");
-		}
-		return PAM_IGNORE;
-	}
-	if (rc != PAM_SUCCESS && t.opts.needs_helper)
-		return helper_authenticate(pamh, flags, argc, argv); /* a host run by an ordinary user */
 	if (rc != PAM_SUCCESS) {
-		/* in scope (or unknown to the system): the user hears why, in one line */
-		if (enrol_requested(argc, argv))
+		if (rc != PAM_IGNORE && enrol_requested(argc, argv))
 			free(enrol_take_action(pamh)); /* taken: the service does enrol, it failed */
-		refusal_tell(pamh, flags, rc, "", NULL);
+		if (rc != PAM_IGNORE)
+			refusal_tell(pamh, flags, rc, "", NULL);
 		return rc;
 	}
 	if (t.opts.enroll) {
@@ -69,43 +55,25 @@ EXPORT int pam_tmdb_core_authenticate(pam_handle_t *pamh, int flags, int argc, c
 	return rc;
 }
 
+/* ESTABLISH, REINITIALIZE, REFRESH (the thin module answers PAM_DELETE_CRED itself) */
 EXPORT int pam_tmdb_core_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	int rc;
+	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
-	/* PAM_DELETE_CRED: nothing on the server and never the remembered session (login and
-	 * sshd call it at every logout; close_session ends this login's session). */
-	if (flags & PAM_DELETE_CRED)
-		return PAM_SUCCESS;
-	rc = txn_begin(&t, pamh, flags, argc, argv, false);
-	if (rc == PAM_IGNORE)
-		return PAM_SUCCESS; /* out of scope: nothing of ours to establish */
-	if (rc != PAM_SUCCESS && t.opts.needs_helper)
-		return helper_reexport(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
-		return rc;
-	/* ESTABLISH, REINITIALIZE, REFRESH */
+		return rc == PAM_IGNORE ? PAM_SUCCESS : rc;
 	rc = flow_reexport(&t);
 	txn_end(&t);
 	return rc;
 }
 
+/* (a service that enrols is denied by the thin module before it gets here) */
 EXPORT int pam_tmdb_core_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct txn t;
-	int rc;
+	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
-	if (enrol_requested(argc, argv)) {
-		/* a service that enrols signs nobody in, whatever its stack says */
-		pam_syslog(pamh, LOG_NOTICE, "acct_mgmt in a service with the argument enroll: denied (it signs "
-			   "nobody in)");
-		return PAM_PERM_DENIED;
-	}
-	rc = txn_begin(&t, pamh, flags, argc, argv, false);
-
-	if (rc != PAM_SUCCESS && t.opts.needs_helper)
-		return helper_account(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
 		return rc;
 	rc = flow_account(&t);
@@ -118,12 +86,8 @@ EXPORT int pam_tmdb_core_open_session(pam_handle_t *pamh, int flags, int argc, c
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
-	if (rc == PAM_IGNORE)
-		return PAM_SUCCESS; /* out of scope: no session of ours */
-	if (rc != PAM_SUCCESS && t.opts.needs_helper)
-		return helper_open_session(pamh, flags, argc, argv);
 	if (rc != PAM_SUCCESS)
-		return rc;
+		return rc == PAM_IGNORE ? PAM_SUCCESS : rc;
 	/* hosts that skip setcred still get the session exported */
 	rc = flow_open_session(&t);
 	txn_end(&t);
@@ -135,14 +99,8 @@ EXPORT int pam_tmdb_core_close_session(pam_handle_t *pamh, int flags, int argc, 
 	struct txn t;
 	int rc = txn_begin(&t, pamh, flags, argc, argv, false);
 
-	if (rc == PAM_IGNORE)
-		return PAM_SUCCESS; /* out of scope: no session of ours */
-	if (rc != PAM_SUCCESS && t.opts.needs_helper) {
-		helper_logout(pamh, flags, argc, argv);
-		return PAM_SUCCESS;
-	}
 	if (rc != PAM_SUCCESS)
-		return rc;
+		return rc == PAM_IGNORE ? PAM_SUCCESS : rc;
 	flow_logout(&t);
 	txn_end(&t);
 	return PAM_SUCCESS;
