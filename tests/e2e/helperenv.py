@@ -78,6 +78,37 @@ def user_runs(standin, prepare=None):
     env.cleanup()
 
 
+def pamtester_as_user(user_run):
+    """The real pamtester and the pam_wrapper environment for user_run's service dir, or a
+    skip when either is missing."""
+    from pamhost import pam_wrapper_env, pamtester_binary
+    exe = pamtester_binary()
+    if not exe:
+        pytest.skip("pamtester not found")
+    try:
+        return exe, pam_wrapper_env(user_run.service_dir)
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+
+
+def approve_shown_token(proc, standin, account, timeout=120):
+    """Reads proc's standard error up to the approval URL, approves its request token as
+    account at the stand-in, then presses Enter: (the error output up to the URL, proc's
+    output, the rest of its error output). The caller kills proc if this fails."""
+    import re
+    seen = b""
+    while True:
+        line = proc.stderr.readline()
+        assert line, "no URL:\n%s" % seen.decode()
+        seen += line
+        m = re.search(rb"request_token=([A-Za-z0-9._-]+)", line)
+        if m:
+            break
+    standin.approve(m.group(1).decode(), account)
+    out, err = proc.communicate(b"\n", timeout=timeout)
+    return seen, out, err
+
+
 def _root_file(path, text, mode, gid=0):
     with open(path, "w") as f:
         f.write(text)

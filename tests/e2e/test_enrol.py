@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from helperenv import HELPER_GID, NOBODY, USER, user_runs
+from helperenv import HELPER_GID, NOBODY, USER, approve_shown_token, user_runs
 from pamhost import run_host, write_service
 from test_tmdb_login import login_binary
 from tmdbpam import ALICE_ID, TEST_ACCOUNT, count, fault_bytes, module_path, tree_snapshot
@@ -349,7 +349,6 @@ def test_a_hostile_pam_user_name_never_names_a_file(user_run, name):
 
 
 def test_flow_v4_enrolment_deletes_the_session_and_the_access_token(user_run):
-    import re
     from helperenv import ACCESS_TOKEN
     user_run.conf["api_key"] = None
     user_run.conf["access_token"] = ACCESS_TOKEN
@@ -362,16 +361,7 @@ def test_flow_v4_enrolment_deletes_the_session_and_the_access_token(user_run):
                             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent"},
                             **user_run.as_nobody())
     try:
-        seen = b""
-        while True:
-            line = proc.stderr.readline()
-            assert line, "no URL:\n%s" % seen.decode()
-            seen += line
-            m = re.search(rb"request_token=([A-Za-z0-9._-]+)", line)
-            if m:
-                break
-        user_run.standin.approve(m.group(1).decode(), "alice")
-        out, err = proc.communicate(b"\n", timeout=120)
+        seen, out, err = approve_shown_token(proc, user_run.standin, "alice")
     finally:
         if proc.poll() is None:
             proc.kill()

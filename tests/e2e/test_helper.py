@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, user_runs
+from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, pamtester_as_user, user_runs
 from tmdbpam import TEST_ACCOUNT, count, without_refusal
 
 SESSION_DELETE = "/3/authentication/session"
@@ -247,14 +247,7 @@ def test_fifty_logins_through_the_helper_at_once(user_run):
 
 def test_pamtester_run_by_the_user(user_run):
     """The real pamtester, as NOBODY, under pam_wrapper (pamhost.pam_wrapper_env)."""
-    from pamhost import pam_wrapper_env, pamtester_binary
-    exe = pamtester_binary()
-    if not exe:
-        pytest.skip("pamtester not found")
-    try:
-        wrap = pam_wrapper_env(user_run.service_dir)
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
+    exe, wrap = pamtester_as_user(user_run)
     import subprocess
     user_run.standin.configure(auto_approve=TMDB_USER)
     user_run.write()

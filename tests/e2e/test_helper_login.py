@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, user_runs
+from helperenv import ACCESS_TOKEN, API_KEY, NOBODY, TMDB_USER, USER, approve_shown_token, user_runs
 from test_tmdb_login import FAKE_BROWSER, SESSION_RE, login_binary
 from tmdbpam import count
 
@@ -105,17 +105,7 @@ def test_flow_v4_through_the_helper(user_run):
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=login_env(user_run, None), **user_run.as_nobody())
     try:
-        token = None
-        seen = b""
-        while token is None:
-            line = proc.stderr.readline()
-            assert line, "no URL:\n%s" % seen.decode()
-            seen += line
-            m = re.search(rb"request_token=([A-Za-z0-9._-]+)", line)
-            if m:
-                token = m.group(1).decode()
-        user_run.standin.approve(token, TMDB_USER)
-        out, err = proc.communicate(b"\n", timeout=120)
+        seen, out, err = approve_shown_token(proc, user_run.standin, TMDB_USER)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from helperenv import NOBODY, TMDB_USER, USER, user_runs
+from helperenv import NOBODY, TMDB_USER, USER, pamtester_as_user, user_runs
 from tmdbpam import assert_logged, module_path
 
 CORE = "pam_tmdb_core.so"
@@ -105,14 +105,7 @@ def test_a_user_run_host_through_the_helper_never_loads_libcurl(user_run):
     """pamtester (which links no libcurl itself) as the user: through the helper neither
     libcurl, yajl nor libqrencode comes into the host; with a config of the user's own (in
     process) the core brings libcurl in, which shows the check sees it."""
-    from pamhost import pam_wrapper_env, pamtester_binary
-    exe = pamtester_binary()
-    if not exe:
-        pytest.skip("pamtester not found")
-    try:
-        wrap = pam_wrapper_env(user_run.service_dir)
-    except FileNotFoundError as e:
-        pytest.skip(str(e))
+    exe, wrap = pamtester_as_user(user_run)
     if os.environ.get("TMDB_HOST_WRAPPER") or os.environ.get("TMDB_SANITIZERS") == "yes":
         pytest.skip("counts the host's own libraries: a plain build, no wrapper")
     user_run.standin.configure(auto_approve=TMDB_USER)
